@@ -1,0 +1,3 @@
+from pickrt.cli import main
+
+raise SystemExit(main())
