@@ -195,6 +195,8 @@ class Runtime(_Model):
     accelerators: Accelerators = Field(default_factory=Accelerators)
     quant_formats: list[QuantFormat] = Field(default_factory=list)
     default_quant: Optional[str] = None
+    quant_fallbacks: list[QuantFormat] = Field(default_factory=list)
+    """Formats it still runs on GPUs without native support for them (weight-only kernels)."""
     quant_note: Optional[str] = None
     api: Api = Field(default_factory=Api)
     install: dict[InstallTarget, list[Step]] = Field(default_factory=dict)
@@ -222,7 +224,7 @@ Goal = Literal["easy", "throughput", "latency"]
 Need = Literal["gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag"]
 HwClass = Literal[
     "apple", "nvidia", "nvidia-datacenter", "nvidia-consumer", "amd", "intel", "jetson",
-    "cpu-only", "unified",
+    "cpu-only", "unified", "fp8-native", "fp4-native",
 ]
 
 

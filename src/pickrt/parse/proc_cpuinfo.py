@@ -33,13 +33,22 @@ _ALIASES = {
 }
 
 
+# Names that mean something else on x86 ("sme" is AMD's Secure Memory Encryption there).
+_ARM_ONLY = frozenset({"neon", "sve", "sve2", "i8mm", "bf16", "sme", "sme2"})
+_X86_MARKERS = frozenset({"fpu", "sse", "sse2", "lm", "cx8"})
+
+
 def notable_flags(tokens: Iterable[str]) -> list[str]:
-    """Keep the notable flags of a flag list, normalised and in canonical order."""
+    """Keep the notable flags of a flag list, normalised and in canonical order.
+
+    A list that is visibly x86 (``fpu``, ``sse2``...) never yields the ARM-only names, so AMD's
+    ``sme`` (memory encryption) is not taken for ARM's SME."""
     seen: set[str] = set()
-    for tok in tokens:
-        t = str(tok).strip().lower()
+    raw = [str(tok).strip().lower() for tok in tokens]
+    x86 = any(t in _X86_MARKERS for t in raw)
+    for t in raw:
         t = _ALIASES.get(t, t)
-        if t in NOTABLE:
+        if t in NOTABLE and not (x86 and t in _ARM_ONLY):
             seen.add(t)
     return [f for f in NOTABLE if f in seen]
 

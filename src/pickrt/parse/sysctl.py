@@ -102,6 +102,11 @@ def _apple_facts(d: dict[str, str]) -> dict[str, Any]:
     threads = _int(d, "hw.logicalcpu")
     if threads is None:
         threads = _int(d, "machdep.cpu.thread_count")
+    # Performance levels partition the cores: their sum is the total when each level says.
+    if perflevels and cores is None and all(p["physicalcpu"] for p in perflevels):
+        cores = sum(p["physicalcpu"] for p in perflevels)
+    if perflevels and threads is None and all(p["logicalcpu"] for p in perflevels):
+        threads = sum(p["logicalcpu"] for p in perflevels)
     return {
         "brand": brand,
         "chip": chip,

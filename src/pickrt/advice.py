@@ -1,0 +1,105 @@
+"""The advice document: what ``pickrt --json`` prints (cli.md), as pydantic models.
+
+Every renderer (JSON, text, Markdown guide, TUI) reads this one object.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pickrt.profile import Profile
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkloadOut(_Model):
+    traffic: str
+    users: int
+    quant: str
+    model: Optional[str]
+    context: int
+    goal: str
+    needs: list[str]
+    runtime: Optional[str] = None
+
+
+class Speed(_Model):
+    decode_tps: Optional[list[float]] = None
+    prefill_tps: Optional[list[float]] = None
+    concurrent_sequences: Optional[int] = None
+    basis: str = ""
+
+
+class Recommendation(_Model):
+    runtime: str
+    name: str
+    zone: str
+    reasons: list[str]
+    operator_notes: list[str]
+    install: dict[str, list[str]]
+    serve: Optional[str]
+    endpoint: Optional[str]
+    speed: Optional[Speed] = None
+
+
+class Alternative(_Model):
+    runtime: str
+    name: str
+    zone: str
+    reasons: list[str]
+    speed: Optional[Speed] = None
+
+
+class Listed(_Model):
+    runtime: str
+    name: str
+    reasons: list[str]
+
+
+class ModelFit(_Model):
+    fits: bool
+    required_gb: float
+    available_gb: float
+    quant: str
+    detail: str
+    offload: bool = False
+    weights_gb: float = 0.0
+    kv_cache_gb: float = 0.0
+    overhead_gb: float = 0.0
+    gpu_layers: Optional[int] = None
+    runtime: Optional[str] = None
+
+
+class Suggestion(_Model):
+    model: str
+    quant: str
+    required_gb: float
+    available_gb: float
+    decode_tps: Optional[list[float]] = None
+    get: Optional[str] = None
+    note: str = ""
+
+
+class Advice(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    hardware: Profile
+    workload: WorkloadOut
+    recommendation: Optional[Recommendation]
+    alternatives: list[Alternative] = Field(default_factory=list)
+    rejected: list[Listed] = Field(default_factory=list)
+    companions: list[Listed] = Field(default_factory=list)
+    model_fit: Optional[ModelFit] = None
+    model_suggestions: list[Suggestion] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+__all__ = [
+    "Advice", "Alternative", "Listed", "ModelFit", "Recommendation", "SCHEMA_VERSION", "Speed",
+    "Suggestion", "WorkloadOut",
+]

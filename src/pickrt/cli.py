@@ -1,0 +1,328 @@
+"""Command line: ``pickrt [OPTIONS]``, ``detect``, ``guide``, ``doctor``, ``knowledge``.
+
+Only the standard library is imported at the top: each branch imports what it needs, so the
+headless paths never load Textual and stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from pickrt import __version__
+from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError, NoRuntimeError
+
+SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge")
+TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
+GOALS = ("easy", "throughput", "latency")
+NEEDS = ("gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag")
+OSES = ("linux", "macos", "windows")
+INTERCONNECTS = ("ethernet", "infiniband", "thunderbolt5", "internet")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one line and exit 2 (cli.md)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _fail(f"{self.prog}: {message}")
+
+
+def _fail(msg: str, code: int = EXIT_BAD_INPUT) -> "NoReturn":  # noqa: F821
+    sys.stderr.write(msg.rstrip().replace("\n", " ") + "\n")
+    raise SystemExit(code)
+
+
+def _positive_int(name: str):
+    def conv(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number, not {s!r}") from None
+        if v < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {v}")
+        return v
+    return conv
+
+
+def _positive_float(name: str):
+    def conv(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes a number of GiB, not {s!r}") from None
+        if not (v > 0) or v > 1e6:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number of GiB, not {s}")
+        return v
+    return conv
+
+
+def _add_work_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("the work")
+    g.add_argument("--traffic", choices=TRAFFIC, default="chat", help="traffic shape (default: chat, one person)")
+    g.add_argument("--users", type=_positive_int("--users"), default=1, metavar="N", help="concurrent users / in-flight requests (default 1)")
+    g.add_argument("--quant", default="any", metavar="Q",
+                   help="format (any, gguf, exl2, exl3, awq, gptq, fp8, nvfp4, mxfp4, mlx, bf16) or a precise type "
+                        "(q4_k_m, q8_0, f16, exl2:4.65, mlx-4bit, ...); default any")
+    g.add_argument("--model", metavar="M", help="a known model (llama-3.1-8b, qwen3-32b, gpt-oss-20b, ...), a size (8b, 70b), "
+                                                "a .gguf file or a Hugging Face model folder")
+    g.add_argument("--context", type=_positive_int("--context"), default=8192, metavar="N", help="tokens per request (default 8192)")
+    g.add_argument("--goal", choices=GOALS, default=None, help="easy (default for one user) | throughput (default for many) | latency")
+    g.add_argument("--need", action="append", choices=NEEDS, default=[], metavar="NEED",
+                   help="repeatable: " + ", ".join(NEEDS))
+    g.add_argument("--runtime", metavar="SLUG", help="evaluate this runtime (it becomes the recommendation if it can run here)")
+    g.add_argument("--knowledge", action="append", default=[], metavar="DIR", help="extra catalog overlay folder (repeatable)")
+
+
+def _add_hw_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("the hardware (what-if; default: detect this machine)")
+    g.add_argument("--hardware", metavar="FILE", help="a profile (YAML or JSON, as printed by `pickrt detect --json`)")
+    g.add_argument("--gpu", metavar="NAME", help='a GPU, e.g. "RTX 4090", "H100 SXM", "MI300X", "Arc B580"')
+    g.add_argument("--gpus", type=_positive_int("--gpus"), metavar="N", help="GPUs per machine")
+    g.add_argument("--vram", type=_positive_float("--vram"), metavar="GB", help="VRAM per GPU in GiB (for a GPU the catalog does not know)")
+    g.add_argument("--apple", metavar="CHIP", help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core"')
+    g.add_argument("--memory", type=_positive_float("--memory"), metavar="GB", help="system or unified memory in GiB")
+    g.add_argument("--os", choices=OSES, help="operating system")
+    g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
+    g.add_argument("--nodes", type=_positive_int("--nodes"), metavar="N", help="machines (each with --gpus GPUs)")
+    g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+
+
+def _advise_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="pickrt",
+        description="Pick a local LLM inference runtime for this hardware and workload. Without --json on a "
+                    "terminal, starts the wizard; piped, prints the advice as text.",
+        epilog="Commands: pickrt detect | guide | doctor | knowledge (each has --help). "
+               "Exit codes: 0 advice printed, 2 bad input, 3 no runtime can serve this workload here.",
+    )
+    p.add_argument("--version", action="version", version=f"pickrt {__version__}")
+    p.add_argument("--json", action="store_true", help="print the advice as one JSON document (never starts the wizard)")
+    p.add_argument("--batch", metavar="FILE", help="with --json: JSON Lines of {hardware, workload}; one advice per line")
+    _add_work_options(p)
+    _add_hw_options(p)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return _SUB[argv[0]](argv[1:])
+        return _cmd_advise(argv)
+    except InputError as e:
+        _fail(f"pickrt: {e}")
+    except NoRuntimeError as e:
+        _fail(f"pickrt: {e}", EXIT_NO_RUNTIME)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+# ---- shared steps ---------------------------------------------------------------------------
+
+
+def _catalog(dirs: Sequence[str]):
+    from pathlib import Path
+
+    from pickrt.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog([Path(d) for d in dirs])
+    except CatalogError as e:
+        extra = f" (and {len(e.problems) - 1} more: run `pickrt knowledge check DIR`)" if len(e.problems) > 1 else ""
+        _fail(f"pickrt: invalid catalog: {e.problems[0]}{extra}")
+
+
+def _whatif_given(a: argparse.Namespace) -> bool:
+    return any(getattr(a, k) not in (None, False) for k in
+               ("gpu", "gpus", "vram", "apple", "memory", "os", "cpu_only", "nodes", "interconnect"))
+
+
+def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
+    from pickrt.engine.hardware import whatif_profile
+
+    if a.hardware:
+        from pickrt.profile_file import load_profile
+
+        prof = load_profile(a.hardware)
+        if a.os:
+            prof.os = a.os
+        return prof, False
+    if _whatif_given(a):
+        if a.interconnect and not a.nodes:
+            raise InputError("--interconnect needs --nodes N (how many machines it connects)")
+        return whatif_profile(
+            catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory, os=a.os,
+            cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
+        ), False
+    from pickrt.detect import detect_host
+
+    return detect_host(), True
+
+
+def _workload(a: argparse.Namespace, catalog):
+    from pickrt.engine.workload import build_workload
+
+    return build_workload(catalog, traffic=a.traffic, users=a.users, quant=a.quant, model=a.model, context=a.context,
+                          goal=a.goal, needs=a.need, runtime=a.runtime)
+
+
+def _local_findings(catalog) -> Optional[dict]:
+    """What doctor sees here, for host-mode advice (never for what-if hardware)."""
+    if os.environ.get("PICKRT_NO_DOCTOR"):
+        return None
+    try:
+        from pickrt.doctor.report import installed_slugs, run_doctor, running_slugs
+    except ImportError:
+        return None
+    try:
+        rep = run_doctor(catalog, timeout=0.3)
+    except Exception:  # doctor is advisory: never let it break the advice
+        return None
+    return {"installed": installed_slugs(rep), "running": running_slugs(rep)}
+
+
+# ---- pickrt [--json] --------------------------------------------------------------------------
+
+
+def _cmd_advise(argv: list[str]) -> int:
+    a = _advise_parser().parse_args(argv)
+    catalog = _catalog(a.knowledge)
+    if a.batch:
+        if not a.json:
+            raise InputError("--batch needs --json")
+        from pickrt.batch import run_batch
+
+        return run_batch(a.batch, catalog)
+    wl = _workload(a, catalog)
+    interactive = not a.json and sys.stdout.isatty() and sys.stdin.isatty()
+    if interactive:
+        from pickrt.tui.app import run_wizard
+
+        return run_wizard(a, catalog, wl)
+    prof, host = _profile(a, catalog)
+    from pickrt.engine.advise import advise
+
+    adv = advise(prof, wl, catalog, local=_local_findings(catalog) if host else None)
+    if a.json:
+        from pickrt.render.json_out import dumps
+
+        sys.stdout.write(dumps(adv) + "\n")
+    else:
+        from pickrt.render.text import render
+
+        sys.stdout.write(render(adv))
+    return EXIT_OK if adv.recommendation is not None else EXIT_NO_RUNTIME
+
+
+# ---- pickrt detect ----------------------------------------------------------------------------
+
+
+def _cmd_detect(argv: list[str]) -> int:
+    p = _Parser(prog="pickrt detect", description="Hardware profile of this machine (or of a recorded one).")
+    p.add_argument("--json", action="store_true", help="print the profile as JSON (loads unchanged with --hardware)")
+    p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR (attach it to a bug report)")
+    p.add_argument("--replay", metavar="DIR", help="build the profile from a recorded DIR instead of this machine")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds each probe may take (default 2)")
+    a = p.parse_args(argv)
+    from pickrt import detect
+
+    if a.replay:
+        if not os.path.isdir(a.replay):
+            raise InputError(f"--replay: {a.replay}: not a directory")
+        prof = detect.detect_replay(a.replay)
+        results = None
+    else:
+        if a.record:
+            results = detect.collect_host(timeout=a.timeout)
+            prof = detect.build_profile(results)
+        else:
+            prof = detect.detect_host(timeout=a.timeout)
+    if a.record:
+        from pickrt.probes.replay import load_dir, record_dir
+
+        record_dir(results if results is not None else load_dir(a.replay), a.record)
+    if a.json:
+        sys.stdout.write(prof.model_dump_json(indent=2) + "\n")
+    else:
+        from pickrt.render.detect_text import render
+
+        sys.stdout.write(render(prof))
+        if a.record:
+            sys.stderr.write(f"raw probe outputs written to {a.record}\n")
+    return EXIT_OK
+
+
+# ---- pickrt guide -----------------------------------------------------------------------------
+
+
+def _cmd_guide(argv: list[str]) -> int:
+    p = _Parser(prog="pickrt guide", description="First-install guide (Markdown) for the recommended runtime or the one named.")
+    _add_work_options(p)
+    _add_hw_options(p)
+    a = p.parse_args(argv)
+    catalog = _catalog(a.knowledge)
+    wl = _workload(a, catalog)
+    from pickrt.guide import guide_for
+
+    prof, host = _profile(a, catalog)
+    text = guide_for(prof, wl, catalog, os_name=a.os, local=_local_findings(catalog) if host else None)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+# ---- pickrt doctor ----------------------------------------------------------------------------
+
+
+def _cmd_doctor(argv: list[str]) -> int:
+    p = _Parser(prog="pickrt doctor", description="Which runtimes are installed and which are running on this machine.")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--knowledge", action="append", default=[], metavar="DIR", help="catalog overlay (e.g. to move ports)")
+    a = p.parse_args(argv)
+    catalog = _catalog(a.knowledge)
+    from pickrt.doctor.report import render_table, run_doctor
+
+    rep = run_doctor(catalog)
+    if a.json:
+        import json
+
+        sys.stdout.write(json.dumps(rep, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_table(rep))
+    return EXIT_OK
+
+
+# ---- pickrt knowledge -------------------------------------------------------------------------
+
+
+def _cmd_knowledge(argv: list[str]) -> int:
+    p = _Parser(prog="pickrt knowledge", description="Browse and validate the runtime catalog and overlays.")
+    sub = p.add_subparsers(dest="action", metavar="{list,show,check,gpus,models}", parser_class=_Parser)
+    ls = sub.add_parser("list", help="one line per runtime")
+    ls.add_argument("--json", action="store_true")
+    sh = sub.add_parser("show", help="everything the catalog knows about one runtime")
+    sh.add_argument("slug")
+    sh.add_argument("--json", action="store_true")
+    ck = sub.add_parser("check", help="validate the shipped catalog, or an overlay folder")
+    ck.add_argument("dir", nargs="?")
+    gp = sub.add_parser("gpus", help="GPUs pickrt knows (names for --gpu)")
+    gp.add_argument("--json", action="store_true")
+    md = sub.add_parser("models", help="reference models (names for --model)")
+    md.add_argument("--json", action="store_true")
+    for sp in (ls, sh, gp, md):
+        sp.add_argument("--knowledge", action="append", default=[], metavar="DIR")
+    a = p.parse_args(argv)
+    from pickrt import knowledge_cmd
+
+    if a.action is None:
+        p.print_help()
+        return EXIT_BAD_INPUT
+    return knowledge_cmd.run(a)
+
+
+_SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge}
+
+__all__ = ["main"]

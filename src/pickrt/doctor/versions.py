@@ -1,0 +1,87 @@
+"""Run a short version command safely and pull a version token out of what it prints."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from typing import Optional
+
+_SEMVER = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][0-9A-Za-z][0-9A-Za-z.+-]*|(?:a|b|rc|\.dev|\.post)\d+)?(?!\.?\w)")
+_BUILD = re.compile(r"(?<![\w.])b\d{3,}(?!\.?\w)")
+# llama.cpp prints "version: 6123 (e2e5ad2b)": that build number is the release tag b6123.
+_LLAMA_BUILD = re.compile(r"version:?\s*(\d{3,})\s*\(")
+
+
+def parse_version(text: str) -> Optional[str]:
+    """A version-looking token (``0.12.3``, ``v1.2``, ``b9855``) from a tool's output, or None.
+
+    Lines that mention "version" are searched first, so that a compiler version in a
+    "built with gcc 11.4.0" line does not win over the tool's own.
+    """
+    if not text:
+        return None
+    lines = text.splitlines()
+    ranked = [ln for ln in lines if "version" in ln.lower()] + [ln for ln in lines if "version" not in ln.lower()]
+    for line in ranked:
+        low = line.lower()
+        if "version" in low:
+            tail = line[low.index("version"):]
+            m = _LLAMA_BUILD.search(tail)
+            if m:
+                return f"b{m.group(1)}"
+            m = _SEMVER.search(tail) or _BUILD.search(tail)
+            if m:
+                return m.group(0)
+        m = _SEMVER.search(line) or _BUILD.search(line)
+        if m and not low.lstrip().startswith("built with"):
+            return m.group(0)
+    return None
+
+
+def run_quiet(argv: list[str], timeout: float) -> Optional[str]:
+    """stdout+stderr of ``argv`` (stdin closed, LC_ALL=C), or None if it fails to start or times out.
+
+    The child runs in its own process group so that a timeout also ends whatever it spawned
+    (a grandchild holding the pipe open would otherwise block us past the timeout).
+    """
+    env = dict(os.environ, LC_ALL="C", LANG="C", NO_COLOR="1", TERM="dumb")
+    kwargs: dict = {}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | getattr(
+            subprocess, "CREATE_NO_WINDOW", 0)
+    else:
+        kwargs["start_new_session"] = True
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=env, **kwargs)
+    except (OSError, ValueError):
+        return None
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        try:
+            proc.communicate(timeout=0.2)
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            pass
+        return None
+    except OSError:
+        _kill(proc)
+        return None
+    return out.decode("utf-8", "replace") if out else ""
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        if sys.platform != "win32":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (OSError, ProcessLookupError):
+        try:
+            proc.kill()
+        except OSError:
+            pass

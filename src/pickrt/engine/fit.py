@@ -1,0 +1,189 @@
+"""Memory fit: weights + KV cache + runtime overhead against the memory a runtime can use.
+
+All sizes GiB. The arithmetic is returned in words (``detail``) so a user can check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from pickrt.catalog import Catalog
+from pickrt.catalog.models import ModelSpec, QuantSpec, Runtime
+from pickrt.engine.hardware import HwView
+from pickrt.engine.workload import ModelRef, Workload
+
+GIB = 1024**3
+OS_RESERVE_GB = 2.0  # system RAM left to the OS and other programs on CPU-only / offload
+
+
+def kv_bytes_per_sequence(m: ModelSpec, context: int, kv_bytes_per_elem: float = 2.0) -> float:
+    """KV cache bytes for one sequence of ``context`` tokens.
+
+    MLA (DeepSeek V2/V3): one latent (kv_lora_rank) + one shared RoPE key per token per layer.
+    Sliding-window layers hold at most ``sliding_window`` tokens; the others the whole context.
+    Elsewhere 2 (K and V) x layers x kv_heads x head_dim, with head_dim from config.json.
+    """
+    if m.kv_lora_rank:
+        return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 64)) * kv_bytes_per_elem * context
+    per_layer_token = 2 * m.kv_heads * m.head_dim * kv_bytes_per_elem
+    sliding = m.sliding_layers or 0 if m.sliding_window else 0
+    full = m.layers - sliding
+    total = full * per_layer_token * context
+    if sliding:
+        total += sliding * per_layer_token * min(context, m.sliding_window)
+    return total
+
+
+@dataclass
+class Pool:
+    gb: Optional[float]
+    what: str
+    gpus_used: int = 1
+    kind: str = "vram"  # vram | unified | ram | cluster
+    offload_gb: Optional[float] = None  # system RAM a CPU-offloading runtime can add
+
+
+@dataclass
+class Fit:
+    runtime: str
+    quant: QuantSpec
+    weights_gb: float
+    kv_gb: float
+    overhead_gb: float
+    pool: Pool
+    fits: bool
+    offload: bool
+    gpu_layers: Optional[int]
+    detail: str
+
+    @property
+    def required_gb(self) -> float:
+        return self.weights_gb + self.kv_gb + self.overhead_gb
+
+
+def choose_quant(catalog: Catalog, rt: Runtime, wl: Workload) -> Optional[QuantSpec]:
+    """The quant this runtime would use: the user's precise type, the format's default, the
+    model's own published format where the runtime loads it, else the runtime's usual."""
+    if wl.quant_spec is not None:
+        return wl.quant_spec
+    if wl.quant_format:
+        return catalog.find_quant(catalog.default_quant.get(wl.quant_format, "bf16"))
+    m = wl.model.spec if wl.model else None
+    if m and m.native_format:
+        if m.native_format in rt.quant_formats:
+            return catalog.find_quant(catalog.default_quant[m.native_format])
+        if m.native_format == "mxfp4" and "gguf" in rt.quant_formats:
+            return catalog.find_quant("mxfp4_moe")
+        if m.native_format == "mxfp4" and "mlx" in rt.quant_formats:
+            return catalog.find_quant("mxfp4")
+    if rt.default_quant:
+        q = catalog.find_quant(rt.default_quant)
+        if q and q.format in rt.quant_formats:
+            return q
+    for fmt in rt.quant_formats:
+        q = catalog.find_quant(catalog.default_quant.get(fmt, ""))
+        if q:
+            return q
+    return catalog.find_quant("bf16")
+
+
+def weights_gb(ref: ModelRef, q: QuantSpec) -> float:
+    m = ref.spec
+    if ref.file_gb and (ref.file_quant is None or ref.file_quant == q.id):
+        return ref.file_gb
+    if m.native_size_gb and q.format in ("mxfp4",) or (m.native_size_gb and q.id == "mxfp4_moe"):
+        return m.native_size_gb
+    if m.native_format == "fp8" and q.format == "fp8" and m.native_size_gb:
+        return m.native_size_gb
+    return m.params_b * 1e9 * q.bpw / 8 / GIB
+
+
+def pool_for(rt: Runtime, hw: HwView, backend: str) -> Pool:
+    """Memory this runtime can put a model in on this hardware."""
+    per_node_nodes = hw.nodes if (hw.nodes > 1 and rt.multi_node.supported and hw.interconnect != "internet") else 1
+    node_note = f" x {per_node_nodes} nodes" if per_node_nodes > 1 else ""
+    sys_free = None if hw.system_gb is None else max(0.0, hw.system_gb - OS_RESERVE_GB)
+    if backend == "metal":
+        gb = hw.apple_usable_gb
+        return Pool(None if gb is None else gb * per_node_nodes,
+                    f"{gb:.1f} GiB GPU-usable share of {hw.profile.apple.memory_gb:g} GiB unified memory{node_note}" if gb is not None else "unknown unified memory",
+                    kind="unified")
+    if backend == "cpu":
+        gb = sys_free
+        lim = " (container limit)" if hw.profile.memory_limit_gb is not None else ""
+        return Pool(None if gb is None else gb * per_node_nodes,
+                    f"{gb:.1f} GiB system RAM{lim} after {OS_RESERVE_GB:g} GiB for the OS{node_note}" if gb is not None else "unknown system RAM",
+                    kind="ram")
+    vrams = [v for v in hw.vram_list if v is not None]
+    if not vrams or len(vrams) < len(hw.gpus):
+        return Pool(None, "unknown VRAM")
+    if hw.unified:
+        # GPU shares system memory (Jetson, DGX Spark, Strix Halo): the smaller of the GPU's reach and RAM.
+        cap = sum(vrams) if rt.multi_gpu.split else max(vrams)
+        gb = min(cap, sys_free) if sys_free is not None else cap - OS_RESERVE_GB
+        return Pool(gb * per_node_nodes, f"{gb:.1f} GiB of unified memory the GPU can use{node_note}", kind="unified")
+    if rt.multi_gpu.split and len(vrams) > 1:
+        gb, used = sum(vrams), len(vrams)
+        what = f"{used} x {vrams[0]:g} GiB VRAM" if len(set(vrams)) == 1 else " + ".join(f"{v:g}" for v in vrams) + " GiB VRAM"
+    else:
+        gb, used = max(vrams), 1
+        what = f"{gb:g} GiB VRAM of one GPU" + (" (this runtime does not split a model across GPUs)" if len(vrams) > 1 else "")
+    frac = rt.memory.preallocate_fraction
+    if frac:
+        what += f", of which {rt.name} claims {frac:.0%}"
+        gb *= frac
+    off = None
+    if rt.features.cpu_offload and sys_free is not None:
+        off = sys_free
+    return Pool(gb * per_node_nodes, what + node_note, gpus_used=used * per_node_nodes, kind="vram", offload_gb=off)
+
+
+def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, quant: QuantSpec) -> Optional[Fit]:
+    if wl.model is None:
+        return None
+    ref = wl.model
+    w = weights_gb(ref, quant)
+    seqs = wl.users
+    kv = kv_bytes_per_sequence(ref.spec, wl.context) * seqs / GIB
+    pool = pool_for(rt, hw, backend)
+    overhead = rt.memory.overhead_gb * max(1, pool.gpus_used if pool.kind == "vram" else 1)
+    req = w + kv + overhead
+    avail = pool.gb
+    fits = avail is not None and req <= avail
+    offload = False
+    gpu_layers = None
+    kv_per = kv_bytes_per_sequence(ref.spec, wl.context) / GIB
+    parts = (f"weights {ref.spec.params_b:g}B params x {quant.bpw:g} bits ({quant.id}) = {w:.1f} GiB"
+             if not (ref.file_gb and w == ref.file_gb) else f"weights {w:.1f} GiB (file size)")
+    if ref.spec.native_size_gb and w == ref.spec.native_size_gb:
+        parts = f"weights {w:.1f} GiB ({ref.spec.id} as published, {quant.id})"
+    kvdesc = _kv_desc(ref.spec)
+    detail = (f"{parts} + KV cache {kv_per:.2f} GiB per sequence at {wl.context} tokens ({kvdesc})"
+              f" x {seqs} = {kv:.1f} GiB + {rt.name} overhead {overhead:.1f} GiB = {req:.1f} GiB needed; "
+              f"usable: {pool.what} = " + (f"{avail:.1f} GiB" if avail is not None else "unknown"))
+    if not fits and avail is not None and pool.kind == "vram" and pool.offload_gb:
+        if req <= avail + pool.offload_gb:
+            offload = True
+            on_gpu = max(0.0, avail - overhead - kv)
+            gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
+            detail += (f"; does not fit VRAM, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
+                       f"layers in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
+    if not fits and not offload:
+        detail += "; does not fit"
+    elif fits:
+        detail += "; fits"
+    return Fit(rt.slug, quant, w, kv, overhead, pool, fits, offload, gpu_layers, detail)
+
+
+def _kv_desc(m: ModelSpec) -> str:
+    if m.kv_lora_rank:
+        return f"MLA: {m.layers} layers x ({m.kv_lora_rank} latent + {m.qk_rope_head_dim} rope) x 2 bytes per token"
+    s = f"2 x {m.layers} layers x {m.kv_heads} KV heads x {m.head_dim} head dim x 2 bytes"
+    if m.sliding_window and m.sliding_layers:
+        s = (f"{m.layers - m.sliding_layers} full-attention layers + {m.sliding_layers} sliding-window layers capped at "
+             f"{m.sliding_window} tokens, {m.kv_heads} KV heads x {m.head_dim} head dim, f16")
+    return s
+
+
+__all__ = ["Fit", "Pool", "choose_quant", "compute_fit", "kv_bytes_per_sequence", "pool_for", "weights_gb"]

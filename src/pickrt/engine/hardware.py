@@ -1,0 +1,268 @@
+"""From a hardware profile to what the engine reasons about (``HwView``), and what-if profiles.
+
+Detection reports what tools printed; here each GPU is matched to the catalog for the facts the
+tools do not print (bandwidth, FP8/FP4 support, class), and the machine is summed up: which
+accelerator family, how much memory each kind of runtime can use, how many nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from pickrt.catalog import Catalog
+from pickrt.catalog.models import GpuSpec
+from pickrt.errors import InputError
+from pickrt.profile import GPU, Apple, CPU, Cluster, ClusterNode, Profile
+from pickrt.unified import apple_gpu_usable_gb
+
+GIB = 1024**3
+
+
+@dataclass
+class GpuView:
+    name: str
+    vendor: str
+    vram_gb: Optional[float]
+    cc: Optional[str]
+    spec: Optional[GpuSpec]
+    unified: bool = False
+
+    @property
+    def cc_tuple(self) -> Optional[tuple[int, int]]:
+        return _cc(self.cc)
+
+    @property
+    def bandwidth(self) -> Optional[float]:
+        return self.spec.memory_bandwidth_gbs if self.spec else None
+
+    @property
+    def cls(self) -> Optional[str]:
+        return self.spec.cls if self.spec else None
+
+
+@dataclass
+class HwView:
+    profile: Profile
+    os: Optional[str]
+    arch: Optional[str]
+    accel: str  # nvidia | amd | intel | apple | cpu
+    gpus: list[GpuView] = field(default_factory=list)
+    nodes: int = 1
+    interconnect: Optional[str] = None
+    system_gb: Optional[float] = None
+    apple_usable_gb: Optional[float] = None
+    apple_chip: Optional[str] = None
+    apple_bandwidth: Optional[float] = None
+    apple_tb5: bool = False
+    classes: set[str] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        if self.accel == "apple":
+            return f"Apple {self.apple_chip or 'Silicon'}"
+        if self.gpus:
+            names = {g.name for g in self.gpus}
+            n = len(self.gpus)
+            base = next(iter(names)) if len(names) == 1 else " + ".join(sorted(names))
+            return f"{n}x {base}" if n > 1 and len(names) == 1 else base
+        return "CPU only"
+
+    @property
+    def min_cc(self) -> Optional[tuple[int, int]]:
+        ccs = [g.cc_tuple for g in self.gpus if g.cc_tuple]
+        return min(ccs) if ccs else None
+
+    @property
+    def vram_list(self) -> list[Optional[float]]:
+        return [g.vram_gb for g in self.gpus]
+
+    @property
+    def unified(self) -> bool:
+        return self.accel == "apple" or any(g.unified for g in self.gpus)
+
+
+def _cc(s: Optional[str]) -> Optional[tuple[int, int]]:
+    if not s:
+        return None
+    try:
+        a, _, b = str(s).partition(".")
+        return int(a), int(b or 0)
+    except ValueError:
+        return None
+
+
+def view(profile: Profile, catalog: Catalog) -> HwView:
+    gpus: list[GpuView] = []
+    for g in profile.gpus:
+        if g.vendor == "apple":
+            continue
+        spec = catalog.find_gpu(g.name) if g.name else None
+        vram = g.vram_gb if g.vram_gb is not None else (spec.vram_gb if spec else None)
+        cc = g.compute_capability or (spec.compute_capability if spec else None)
+        unified = bool(g.unified_memory) or bool(spec and spec.unified_memory)
+        if g.mig and g.mig.enabled and g.mig.instances:
+            # A MIG slice is what a process sees: count the largest slice, not the card.
+            mems = [i.memory_gb for i in g.mig.instances if i.memory_gb]
+            if mems:
+                vram = max(mems)
+        for _ in range(max(1, g.count)):
+            gpus.append(GpuView(g.name or "unknown GPU", g.vendor, vram, cc, spec, unified))
+    vendors = {g.vendor for g in gpus}
+    apple = profile.apple
+    if apple and apple.chip:
+        accel = "apple"
+    elif "nvidia" in vendors:
+        accel = "nvidia"
+        gpus = [g for g in gpus if g.vendor == "nvidia"] + [g for g in gpus if g.vendor != "nvidia"]
+    elif "amd" in vendors:
+        accel = "amd"
+    elif "intel" in vendors:
+        accel = "intel"
+    else:
+        accel = "cpu"
+    # Integrated GPUs that share memory with the CPU and have no catalog entry add little: keep
+    # them listed but reason as CPU-only when no discrete or known GPU is present.
+    primary = [g for g in gpus if g.vendor == accel] if accel not in ("apple", "cpu") else []
+    nodes = 1
+    interconnect = None
+    if profile.cluster and profile.cluster.nodes:
+        nodes = max(1, len(profile.cluster.nodes))
+        interconnect = profile.cluster.interconnect
+    hv = HwView(
+        profile=profile, os=profile.os, arch=profile.arch, accel=accel, gpus=primary if primary else [],
+        nodes=nodes, interconnect=interconnect, system_gb=profile.effective_memory_gb,
+    )
+    if accel == "apple":
+        hv.apple_chip = apple.chip
+        hv.apple_usable_gb = apple.gpu_usable_gb if apple.gpu_usable_gb is not None else apple_gpu_usable_gb(apple.memory_gb)
+        chip = catalog.find_apple(_chip_family(apple.chip))
+        if chip:
+            hv.apple_tb5 = chip.thunderbolt5
+            bins = chip.bins
+            if apple.gpu_cores:
+                bins = [b for b in bins if b.gpu_cores == apple.gpu_cores] or bins
+            hv.apple_bandwidth = max(b.bandwidth_gbs for b in bins) if apple.gpu_cores else min(b.bandwidth_gbs for b in bins)
+        if hv.system_gb is None:
+            hv.system_gb = apple.memory_gb
+    cls = hv.classes
+    if accel == "apple":
+        cls.add("apple")
+    elif accel == "cpu":
+        cls.add("cpu-only")
+    else:
+        cls.add(accel)
+    if accel == "nvidia":
+        kinds = {g.cls for g in hv.gpus}
+        if kinds & {"datacenter"}:
+            cls.add("nvidia-datacenter")
+        if kinds & {"consumer", "workstation"} or not kinds - {None}:
+            cls.add("nvidia-consumer")
+        if any(g.cls == "embedded" for g in hv.gpus):
+            cls.add("jetson")
+    if hv.unified:
+        cls.add("unified")
+    if hv.gpus and all(g.spec and g.spec.fp8 for g in hv.gpus):
+        cls.add("fp8-native")
+    if hv.gpus and all(g.spec and g.spec.fp4 for g in hv.gpus):
+        cls.add("fp4-native")
+    return hv
+
+
+def _chip_family(chip: str) -> str:
+    """'Apple M3 Max (40-core GPU)' -> 'M3 Max'."""
+    import re
+
+    m = re.search(r"\bM(\d+)(?:\s+(Pro|Max|Ultra))?\b", chip or "", re.I)
+    if not m:
+        return chip or ""
+    return f"M{m.group(1)}" + (f" {m.group(2).capitalize()}" if m.group(2) else "")
+
+
+# ---- what-if profiles ----------------------------------------------------------------------
+
+INTERCONNECTS = ("ethernet", "infiniband", "thunderbolt5", "internet")
+OSES = ("linux", "macos", "windows")
+
+
+def whatif_profile(
+    catalog: Catalog,
+    *,
+    gpu: Optional[str] = None,
+    gpus: Optional[int] = None,
+    vram: Optional[float] = None,
+    apple: Optional[str] = None,
+    memory: Optional[float] = None,
+    os: Optional[str] = None,
+    cpu_only: bool = False,
+    nodes: Optional[int] = None,
+    interconnect: Optional[str] = None,
+) -> Profile:
+    """A fully simulated profile from what-if flags: nothing of the host leaks in."""
+    import re
+
+    if apple and (gpu or cpu_only):
+        raise InputError("--apple cannot be combined with --gpu or --cpu-only (a Mac has no discrete GPU)")
+    if gpu and cpu_only:
+        raise InputError("--gpu and --cpu-only contradict each other")
+    prof = Profile(simulated=True, memory_gb=memory)
+    if apple:
+        m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s+(?:pro|max|ultra))?)(?:\s+(\d+)[- ]?core(?:\s+gpu)?)?\s*$", apple, re.I)
+        chip = catalog.find_apple(_chip_family(m.group(1))) if m else None
+        if not chip:
+            known = ", ".join(c.name for c in catalog.apple_chips)
+            raise InputError(f"--apple: unknown chip {apple!r}; known: {known} (optionally with a GPU bin, e.g. \"M3 Max 40-core\")")
+        cores = int(m.group(2)) if m.group(2) else None
+        if cores is not None and cores not in {b.gpu_cores for b in chip.bins}:
+            bins = ", ".join(str(b.gpu_cores) for b in chip.bins)
+            raise InputError(f"--apple: {chip.name} comes with {bins} GPU cores, not {cores}")
+        if os and os != "macos":
+            raise InputError(f"--apple implies --os macos, not {os}")
+        mem = memory
+        if mem is None:
+            mem = max(max(b.memory_gb) for b in chip.bins if cores is None or b.gpu_cores == cores)
+            prof.memory_gb = mem
+        prof.os, prof.arch = "macos", "arm64"
+        prof.cpu = CPU(model=f"Apple {chip.name}")
+        prof.apple = Apple(chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem))
+    elif gpu:
+        spec = catalog.find_gpu(gpu)
+        if spec is None and vram is None:
+            raise InputError(f"--gpu: {gpu!r} is not a GPU pickrt knows; give its memory with --vram GB (see `pickrt knowledge gpus`)")
+        if spec is None:
+            vendor = "amd" if re.search(r"radeon|instinct|\bmi\d", gpu, re.I) else "intel" if re.search(r"\barc\b|intel", gpu, re.I) else "nvidia"
+            g = GPU(vendor=vendor, name=gpu, vram_gb=vram)
+        else:
+            g = GPU(vendor=spec.vendor, name=spec.name, vram_gb=vram if vram is not None else spec.vram_gb,
+                    compute_capability=spec.compute_capability, gfx_target=spec.gfx,
+                    unified_memory=spec.unified_memory or None)
+        n = gpus or 1
+        prof.gpus = [g.model_copy() for _ in range(n)]
+        if spec is not None and spec.cls in ("datacenter",) and os is None:
+            prof.os = "linux"
+        prof.arch = "arm64" if spec is not None and spec.cls == "embedded" else "x86_64"
+        if spec is not None and spec.cls == "embedded":
+            prof.os = os or "linux"
+    elif vram is not None:
+        raise InputError("--vram needs --gpu NAME (the card whose memory it gives)")
+    elif gpus:
+        raise InputError("--gpus needs --gpu NAME")
+    if cpu_only:
+        prof.gpus = []
+        prof.arch = prof.arch or "x86_64"
+    if os:
+        prof.os = os
+    if prof.os is None:
+        prof.os = "linux"
+    if prof.arch is None:
+        prof.arch = "x86_64"
+    if nodes and nodes > 1:
+        per_node = [gg.model_copy() for gg in prof.gpus]
+        node_list = [ClusterNode(name=f"node{i + 1}", gpus=per_node, memory_gb=prof.memory_gb) for i in range(nodes)]
+        prof.cluster = Cluster(source="what-if", nodes=node_list, gpus_total=len(per_node) * nodes, interconnect=interconnect)
+    elif interconnect:
+        prof.cluster = None
+    return prof
+
+
+__all__ = ["GpuView", "HwView", "INTERCONNECTS", "OSES", "view", "whatif_profile"]

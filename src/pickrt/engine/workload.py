@@ -1,0 +1,153 @@
+"""The workload: what the user wants to run, validated; and the model it names."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from pickrt.catalog import Catalog
+from pickrt.catalog.models import ModelSpec, QuantSpec
+from pickrt.errors import InputError
+
+TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
+GOALS = ("easy", "throughput", "latency")
+NEEDS = ("gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag")
+FORMATS = ("any", "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4", "mlx", "bf16")
+
+
+@dataclass
+class ModelRef:
+    """A model to size: from the catalog, a size, a .gguf header or a Hugging Face folder."""
+
+    spec: ModelSpec
+    label: str
+    exact: bool = True
+    file_gb: Optional[float] = None
+    file_quant: Optional[str] = None
+    note: str = ""
+
+
+@dataclass
+class Workload:
+    traffic: str = "chat"
+    users: int = 1
+    quant: str = "any"
+    quant_format: Optional[str] = None  # None = any
+    quant_spec: Optional[QuantSpec] = None  # a precise type
+    model: Optional[ModelRef] = None
+    model_arg: Optional[str] = None
+    context: int = 8192
+    goal: str = "easy"
+    needs: list[str] = field(default_factory=list)
+    runtime: Optional[str] = None
+
+    @property
+    def multi_user(self) -> bool:
+        return self.users > 1 or self.traffic in ("diverse", "batch")
+
+
+def build_workload(
+    catalog: Catalog,
+    *,
+    traffic: str = "chat",
+    users: int = 1,
+    quant: str = "any",
+    model: Optional[str] = None,
+    context: int = 8192,
+    goal: Optional[str] = None,
+    needs: Optional[list[str]] = None,
+    runtime: Optional[str] = None,
+) -> Workload:
+    if traffic not in TRAFFIC:
+        raise InputError(f"--traffic: {traffic!r} is not one of {', '.join(TRAFFIC)}")
+    if users < 1:
+        raise InputError(f"--users must be a positive count of concurrent users, not {users}")
+    if context < 256 or context > 10_000_000:
+        raise InputError(f"--context must be a token count between 256 and 10000000, not {context}")
+    if goal is None:
+        goal = "easy" if users == 1 and traffic not in ("diverse", "batch") else "throughput"
+    if goal not in GOALS:
+        raise InputError(f"--goal: {goal!r} is not one of {', '.join(GOALS)}")
+    needs = list(dict.fromkeys(needs or []))
+    for n in needs:
+        if n not in NEEDS:
+            raise InputError(f"--need: {n!r} is not one of {', '.join(NEEDS)}")
+    if runtime is not None and runtime not in catalog.runtimes:
+        raise InputError(f"--runtime: unknown runtime {runtime!r}; known: {', '.join(catalog.runtimes)}")
+    wl = Workload(traffic=traffic, users=users, context=context, goal=goal, needs=needs, runtime=runtime)
+    q = quant.strip().lower()
+    if q in FORMATS:
+        wl.quant = q
+        wl.quant_format = None if q == "any" else q
+    else:
+        spec = catalog.find_quant(q)
+        if spec is None:
+            raise InputError(
+                f"--quant: {quant!r} is not a format ({', '.join(FORMATS)}) nor a known type "
+                "(q4_0, q4_k_m, q5_k_m, q6_k, q8_0, f16, iq4_xs, exl2:4.65, exl3:4.0, mlx-4bit, mlx-8bit, ...)"
+            )
+        wl.quant, wl.quant_format, wl.quant_spec = spec.id, spec.format, spec
+    if model:
+        wl.model_arg = model
+        wl.model = resolve_model(catalog, model)
+        if wl.model.file_quant and wl.quant_format is None:
+            # A file is in the format it is in.
+            fq = catalog.find_quant(wl.model.file_quant)
+            if fq:
+                wl.quant, wl.quant_format, wl.quant_spec = fq.id, fq.format, fq
+    return wl
+
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*b$", re.I)
+
+
+def resolve_model(catalog: Catalog, arg: str) -> ModelRef:
+    spec = catalog.find_model(arg)
+    if spec:
+        return ModelRef(spec=spec, label=spec.id)
+    m = _SIZE.match(arg.strip())
+    if m:
+        return _from_size(catalog, float(m.group(1)))
+    p = Path(arg).expanduser()
+    if p.suffix.lower() == ".gguf" and p.is_file():
+        return _from_gguf(p)
+    if p.is_dir() and (p / "config.json").is_file():
+        return _from_hf_dir(catalog, p)
+    if p.suffix.lower() == ".gguf" or "/" in arg and not p.exists() and arg.count("/") != 1:
+        raise InputError(f"--model: {arg!r}: no such file")
+    known = ", ".join(x.id for x in catalog.models[:8])
+    raise InputError(
+        f"--model: {arg!r} is not a known model ({known}, ...; see `pickrt knowledge models`), "
+        "a size like 8b or 70b, nor a .gguf file or a Hugging Face model folder with config.json"
+    )
+
+
+def _from_size(catalog: Catalog, params_b: float) -> ModelRef:
+    if not 0.1 <= params_b <= 5000:
+        raise InputError(f"--model: a size must be between 0.1b and 5000b, not {params_b:g}b")
+    dense = [m for m in catalog.models if (m.active_params_b or m.params_b) == m.params_b and not m.kv_lora_rank and not m.sliding_window]
+    ref = min(dense, key=lambda m: abs(m.params_b - params_b) / m.params_b)
+    spec = ref.model_copy(update={"id": f"{params_b:g}b", "aliases": [], "params_b": params_b, "active_params_b": params_b,
+                                  "hf_repo": None, "ollama_tag": None, "gguf_repo": None, "mlx_repo": None,
+                                  "note": f"a dense {params_b:g}B model; KV cache shaped like {ref.id}"})
+    return ModelRef(spec=spec, label=f"{params_b:g}b", exact=False,
+                    note=f"sized as a dense {params_b:g}B model with {ref.id}'s attention shape (name a model for exact KV cache)")
+
+
+def _from_gguf(path: Path) -> ModelRef:
+    """Read a .gguf header (architecture, layers, KV heads, head dim, window) without the weights."""
+    from pickrt.engine.modelfile import read_gguf
+
+    return read_gguf(path)
+
+
+def _from_hf_dir(catalog: Catalog, path: Path) -> ModelRef:
+    from pickrt.engine.modelfile import read_hf_dir
+
+    return read_hf_dir(catalog, path)
+
+
+__all__ = ["FORMATS", "GOALS", "ModelRef", "NEEDS", "TRAFFIC", "Workload", "build_workload", "resolve_model"]

@@ -1,0 +1,103 @@
+"""Record probe outputs to a folder and load them back (``pickrt detect --record/--replay``).
+
+File names are the contract's (``runner.PROBE_FILES``), plus a few extra probes
+(``runner.EXTRA_FILES``). ``probes.json`` beside them keeps each probe's status and detail so that a
+replay shows a recorded timeout as a timeout rather than as a missing file; it is optional.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Union
+
+from pickrt.probes.runner import ALL_FILES, EXTRA_FILES, PROBE_FILES, STATUSES, ProbeResult
+
+MANIFEST = "probes.json"
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def load_dir(path: PathLike) -> dict[str, ProbeResult]:
+    """A recorded folder -> {probe name: ProbeResult}.
+
+    Every contract file present is ``ok`` with its text; each absent one is ``missing`` (or the
+    status recorded in ``probes.json``). Extra probes (nvml.json, ...) appear only when present or
+    recorded. A folder that does not exist gives an all-missing result (the caller decides whether
+    that is an error).
+    """
+    root = Path(path)
+    manifest: dict[str, dict] = {}
+    try:
+        raw = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        if isinstance(raw, dict):
+            manifest = {k: v for k, v in raw.items() if isinstance(v, dict)}
+    except (OSError, ValueError):
+        pass
+    results: dict[str, ProbeResult] = {}
+    for name, filename in ALL_FILES.items():
+        file = root / filename
+        if file.is_file():
+            try:
+                text = file.read_bytes().decode("utf-8", errors="replace")
+            except OSError as exc:
+                results[name] = ProbeResult(name, "error", detail=f"{filename}: {exc.strerror or exc}")
+                continue
+            recorded = manifest.get(name, {})
+            detail = recorded.get("detail") if isinstance(recorded.get("detail"), str) else None
+            results[name] = ProbeResult(name, "ok", text, detail=detail or f"replayed {filename}")
+            continue
+        recorded = manifest.get(name)
+        if recorded and recorded.get("status") in STATUSES and recorded.get("status") != "ok":
+            results[name] = ProbeResult(name, recorded["status"], detail=recorded.get("detail"))
+        elif name in PROBE_FILES:
+            results[name] = ProbeResult(name, "missing", detail=f"no {filename} in the replay folder")
+    return results
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def record_dir(results: Mapping[str, ProbeResult], path: PathLike) -> list[Path]:
+    """Write each ``ok`` probe's raw output under its replay file name in ``path`` (created if
+    needed), each file atomically, plus ``probes.json``. Replay files from an earlier recording
+    that this one did not produce are removed, so the folder always describes one run.
+    Returns the files written. Raises OSError when the folder cannot be written.
+    """
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    manifest: dict[str, dict] = {}
+    for name, res in results.items():
+        filename = ALL_FILES.get(name)
+        manifest[name] = {"status": res.status, "detail": res.detail}
+        if filename is None or res.status != "ok":
+            continue
+        target = root / filename
+        _write_atomic(target, (res.text or "").encode("utf-8"))
+        written.append(target)
+    keep = {p.name for p in written}
+    for filename in ALL_FILES.values():
+        stale = root / filename
+        if filename not in keep and stale.is_file():
+            stale.unlink()
+    _write_atomic(root / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    return written
+
+
+__all__ = ["MANIFEST", "load_dir", "record_dir", "EXTRA_FILES", "PROBE_FILES"]
