@@ -49,11 +49,13 @@ def clean_env(tmp_path, monkeypatch):
     return bindir
 
 
-@pytest.fixture
-def world(tmp_path, clean_env):
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
     """Ollama (real-shaped), llama-server (OpenAI-shaped), a silent listener on vLLM's port,
-    a web page on LM Studio's port; the ``ollama`` binary on PATH."""
-    fake_binary(clean_env, "ollama", OLLAMA_SCRIPT)
+    a web page on LM Studio's port; the ``ollama`` binary on PATH. Built once for the module."""
+    tmp_path = tmp_path_factory.mktemp("world")
+    bindir = tmp_path / "bin"
+    fake_binary(bindir, "ollama", OLLAMA_SCRIPT)
     with ExitStack() as st:
         oll = st.enter_context(ollama_server())
         llama = st.enter_context(openai_server(ids=["qwen2.5-0.5b-instruct-q4_k_m.gguf"], owned_by="llamacpp"))
@@ -61,9 +63,13 @@ def world(tmp_path, clean_env):
         html = st.enter_context(html_server())
         cat = _catalog(tmp_path, {"ollama": oll.port, "llama-cpp": llama.port, "vllm": silent.port,
                                   "lm-studio": html.port})
-        t0 = time.monotonic()
-        report = run_doctor(cat)
-        elapsed = time.monotonic() - t0
+        with pytest.MonkeyPatch.context() as mp:  # undone before the other tests run
+            mp.setenv("PIPX_HOME", str(tmp_path / "pipx-empty"))
+            mp.setenv("UV_TOOL_DIR", str(tmp_path / "uv-empty"))
+            prepend_path(mp, bindir)
+            t0 = time.monotonic()
+            report = run_doctor(cat)
+            elapsed = time.monotonic() - t0
         yield {"catalog": cat, "report": report, "elapsed": elapsed, "ollama": oll, "llama": llama,
                "silent": silent, "html": html}
 

@@ -182,7 +182,9 @@ def test_h100_mig_list_profiles() -> None:
 def test_h100_mig_memory(suffix: str) -> None:
     parse = nvidia_smi.parse_q if suffix == "q.txt" else nvidia_smi.parse_table
     [gpu] = parse(read(f"{H100_MIG}__{suffix}"))
-    assert (gpu.name, gpu.vram_gb, gpu.driver, gpu.cuda_version) == ("NVIDIA H100 80GB HBM3", 79.65, "590.48.01", "13.1")
+    assert (gpu.name, gpu.vram_gb, gpu.driver, gpu.cuda_version) == (
+        "NVIDIA H100 80GB HBM3", 79.65, "590.48.01", "13.1"
+    )
     assert gpu.mig.enabled
     assert [i.memory_gb for i in gpu.mig.instances] == [39.5, 19.62, 9.75, 9.75]
 
@@ -211,7 +213,8 @@ def test_mig_disabled_is_none() -> None:
 
 
 def test_csv_all_fields() -> None:
-    [gpu] = nvidia_smi.parse_csv(read("nge__linux-x86_64__nvidia-geforce-rtx-2080-super__610.57.04__query-gpu-all-fields.csv"))
+    stem = "nge__linux-x86_64__nvidia-geforce-rtx-2080-super__610.57.04"
+    [gpu] = nvidia_smi.parse_csv(read(f"{stem}__query-gpu-all-fields.csv"))
     assert (gpu.name, gpu.vram_gb, gpu.compute_capability, gpu.driver) == (
         "NVIDIA GeForce RTX 2080 SUPER", 8.0, "7.5", "610.57.04"
     )

@@ -355,14 +355,14 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
                 problems.append(f"{path}:{_line_of(raw, ('slug',))}: slug '{slug}' does not match the file name")
             runtimes[slug] = rt
 
-    # references between entries
-    for slug, rt in runtimes.items():
+    # references between entries (only once every file is valid: a broken overlay would cascade)
+    for slug, rt in (runtimes.items() if not problems else ()):
         _, path, raw = raw_runtimes[slug]
         refs = [("superseded_by", rt.superseded_by)] + [("engines", e) for e in rt.engines]
         for fld, ref in refs:
             if ref and ref not in runtimes:
                 problems.append(f"{path}:{_line_of(raw, (fld,))}: {fld}: unknown runtime '{ref}'")
-    for r in rules.values():
+    for r in (rules.values() if not problems else ()):
         for ref in r.target.runtimes or []:
             if ref not in runtimes:
                 src = next((p for p, b in files if f"id: {r.id}".encode() in b), Path("knowledge/rules"))

@@ -84,10 +84,10 @@ class Probe:
         if self.outcome == "not-http":
             return "it does not speak HTTP"
         if self.outcome == "http":
-            kind = self.content_type.split(";")[0].strip() or "no content type"
+            kind = self.content_type.split(";")[0].strip()
             if self.data is not None and "json" not in kind:
-                kind += ", JSON"
-            return f"GET {self.path} answered HTTP {self.status} ({kind})"
+                kind = (kind + " " if kind else "") + "JSON"
+            return f"GET {self.path} answered HTTP {self.status}" + (f" with {kind}" if kind else "")
         return self.error or self.outcome
 
 

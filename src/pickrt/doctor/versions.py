@@ -48,6 +48,9 @@ def run_quiet(argv: list[str], timeout: float) -> Optional[str]:
     (a grandchild holding the pipe open would otherwise block us past the timeout).
     """
     env = dict(os.environ, LC_ALL="C", LANG="C", NO_COLOR="1", TERM="dumb")
+    # `ollama --version` also asks the server at $OLLAMA_HOST, which may be another machine:
+    # doctor contacts loopback only, so let it ask the default (127.0.0.1:11434).
+    env.pop("OLLAMA_HOST", None)
     kwargs: dict = {}
     if sys.platform == "win32":
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | getattr(

@@ -41,11 +41,45 @@ def size_gb(value: Any) -> Optional[float]:
     return round(number * _MULT[unit], 2)
 
 
+def repair_json(text: str, attempts: int = 64) -> Any:
+    """Best effort for JSON cut short (trimmed by hand or truncated): drop the unfinished tail back
+    to a ``,``/``{``/``[`` outside strings and close what is open. Returns the decoded value, or None.
+    One pass records the open brackets at each such point; only ``json.loads`` is repeated."""
+    points: list[tuple[int, str]] = []  # (cut position, closers for that point)
+    stack: list[str] = []
+    in_string = escape = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+            points.append((i + 1, "".join(reversed(stack))))
+        elif ch in "}]":
+            if not stack:
+                return None
+            stack.pop()
+        elif ch == ",":
+            points.append((i, "".join(reversed(stack))))
+    for cut, closers in reversed(points[-attempts:]):
+        try:
+            return json.loads(text[:cut] + closers)
+        except (ValueError, RecursionError):
+            continue
+    return None
+
+
 def _load_items(text: str, section: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
-    except (ValueError, TypeError):
-        return []
+    except (ValueError, TypeError, RecursionError):
+        data = repair_json(text) if isinstance(text, str) else None
     if isinstance(data, dict):
         items = data.get(section)
         if items is None and len(data) == 1:
