@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import socket
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,18 +22,26 @@ from pickrt.doctor import installed_slugs, render_table, run_doctor, running_slu
 from pickrt.doctor import installed as installed_mod
 from pickrt.doctor import listeners as listeners_mod
 from pickrt.doctor import packages
+from pickrt.doctor import running as _running
 from pickrt.doctor.listeners import Listener
 from pickrt.doctor.running import Probe, _process_names, match_shape
 from pickrt.doctor.versions import parse_version
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="the fake binaries are /bin/sh scripts")
 
 ROW_KEYS = {"runtime", "installed", "version", "where", "running", "endpoint", "models", "detail"}
 OLLAMA_SCRIPT = 'if [ "$1" = "--version" ]; then echo "ollama version is 0.12.3"; fi'
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped():
+    return load_catalog(use_user_overlay=False, use_cache=False)
+
+
 def _catalog(tmp_path: Path, ports: dict[str, int]):
     """The shipped catalog with ``ports`` moved, and every other runtime moved to a closed port,
     so that whatever this host runs on 8080 or 8000 cannot leak into the test."""
-    base = load_catalog(use_user_overlay=False, use_cache=False)
+    base = _shipped()
     spare = closed_port()
     moved = {s: spare for s, rt in base.runtimes.items() if rt.api.default_port and s not in ports}
     overlay = write_overlay(tmp_path / "overlay", {**moved, **ports})
@@ -83,6 +93,7 @@ def _row(report, slug):
 # ---- the whole report ----------------------------------------------------------------------
 
 
+@posix_only
 def test_ollama_installed_and_running(world):
     r = _row(world["report"], "ollama")
     assert r["installed"] is True
@@ -135,6 +146,7 @@ def test_fast_even_with_a_silent_listener(world):
     assert world["elapsed"] < 2.0
 
 
+@posix_only
 def test_helpers(world):
     assert "ollama" in installed_slugs(world["report"])
     assert {"ollama", "llama-cpp"} <= running_slugs(world["report"])
@@ -142,6 +154,7 @@ def test_helpers(world):
     assert "lm-studio" not in running_slugs(world["report"])
 
 
+@posix_only
 def test_render_table(world):
     text = render_table(world["report"])
     lines = text.splitlines()
@@ -154,7 +167,7 @@ def test_render_table(world):
 
 
 def test_real_catalog_defaults_every_slug_once(clean_env):
-    cat = load_catalog(use_user_overlay=False, use_cache=False)
+    cat = _shipped()
     t0 = time.monotonic()
     report = run_doctor(cat)
     assert time.monotonic() - t0 < 2.0
@@ -183,7 +196,7 @@ def test_only_loopback_is_contacted(tmp_path, clean_env, monkeypatch):
         cat = _catalog(tmp_path, {"ollama": oll.port, "vllm": silent.port})
         report = run_doctor(cat)
     # and the real catalog's ports, as shipped
-    run_doctor(load_catalog(use_user_overlay=False, use_cache=False))
+    run_doctor(_shipped())
     assert hosts, "nothing was probed"
     assert set(hosts) <= {"127.0.0.1", "::1"}
     assert _row(report, "ollama")["running"] is True
@@ -225,6 +238,7 @@ def test_shared_port_told_apart_by_model_ids(tmp_path, clean_env):
     assert not {"llama-cpp", "localai"} & running_slugs(report)
 
 
+@posix_only
 def test_shared_port_told_apart_by_what_is_installed(tmp_path, clean_env):
     fake_binary(clean_env, "trtllm-serve", "exit 0")
     with openai_server(ids=["m"]) as srv:
@@ -269,9 +283,11 @@ def test_drip_feeding_server_is_cut_at_the_deadline(tmp_path, clean_env):
         cat = _catalog(tmp_path, {"vllm": drip.port})
         t0 = time.monotonic()
         report = run_doctor(cat, timeout=0.5)
+        probe = _running.probe_ports({(drip.port, "/health"): False}, 0.3)[(drip.port, "/health")]
         elapsed = time.monotonic() - t0
     assert elapsed < 1.5
     assert _row(report, "vllm")["running"] is False
+    assert probe.outcome == "silent" and match_shape("health-ok", probe) is None
 
 
 def test_refused_port_is_not_running_and_not_warned(tmp_path, clean_env):
@@ -366,6 +382,7 @@ def test_parse_version(text, want):
     assert parse_version(text) == want
 
 
+@posix_only
 def test_hanging_version_command_times_out(tmp_path, clean_env):
     fake_binary(clean_env, "llama-server", "sleep 30")
     cat = _catalog(tmp_path, {})
@@ -377,6 +394,7 @@ def test_hanging_version_command_times_out(tmp_path, clean_env):
     assert r["where"] == str(clean_env / "llama-server")
 
 
+@posix_only
 def test_python_package_version_commands_are_never_run(tmp_path, clean_env):
     # sglang's version_command is `python -c "import sglang..."`: doctor must not run python
     fake_binary(clean_env, "python", f"touch {tmp_path / 'ran'}")
@@ -414,6 +432,7 @@ def test_current_env_packages_via_metadata():
     assert "surely-not-installed-pkg" not in hits
 
 
+@posix_only
 def test_container_images(tmp_path, clean_env):
     fake_binary(clean_env, "docker", 'if [ "$1" = images ]; then echo "vllm/vllm-openai:v0.11.0"; '
                                      'echo "ghcr.io/ggml-org/llama.cpp:server"; echo "<none>:<none>"; fi')

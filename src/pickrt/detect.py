@@ -594,6 +594,13 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
     )
 
 
+def collect_host(timeout: float = 2.0) -> dict[str, ProbeResult]:
+    """Run this machine's probes (see ``probes.host.collect``); for ``--record``."""
+    from pickrt.probes.host import collect
+
+    return collect(timeout=timeout)
+
+
 def detect_host(timeout: float = 2.0) -> Profile:
     """Probe this machine (all probes concurrently, about ``timeout`` s at most) and build its profile."""
     from pickrt.probes.host import collect
@@ -608,5 +615,5 @@ def detect_replay(path: str) -> Profile:
     return build_profile(load_dir(path))
 
 
-__all__ = ["apply_cuda_visible_devices", "build_profile", "detect_host", "detect_replay",
+__all__ = ["apply_cuda_visible_devices", "build_profile", "collect_host", "detect_host", "detect_replay",
            "merge_gpu_lists", "parse_nvml_json"]

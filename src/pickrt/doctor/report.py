@@ -33,6 +33,8 @@ def run_doctor(catalog, *, timeout: float = 0.7, command_timeout: float = _insta
     warnings: list[str] = []
     if "error" in found:
         warnings.append(f"could not check what is installed: {found['error']}")
+    elif worker.is_alive():
+        warnings.append("checking what is installed took too long; installed runtimes are not shown")
 
     states, port_warnings = _running.attribute(catalog, probes, {s for s, i in inst.items() if i.installed}, timeout)
     warnings += port_warnings

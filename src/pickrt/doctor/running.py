@@ -182,6 +182,8 @@ class _Prober:
             probe.error = str(e)
         finally:
             conn.close()
+        if self.aborted:  # cut at the deadline: whatever came in is incomplete
+            probe.outcome, probe.status, probe.body = "silent", None, b""
         if probe.outcome == "http" and probe.body:
             try:
                 probe.data = json.loads(probe.body.decode("utf-8", "replace"))
@@ -359,6 +361,11 @@ def attribute(catalog, probes: dict, installed: set[str], timeout: float) -> tup
     for slug, rt in runtimes.items():
         if _key(rt) is None:
             states[slug].detail = ("no local API to probe" if not rt.api.default_port else "")
+    probes = dict(probes)
+    for rt in runtimes.values():
+        key = _key(rt)
+        if key is not None and key not in probes:
+            probes[key] = Probe(key[0], key[1], outcome="refused")
     for port, slugs in by_port.items():
         _attribute_port(runtimes, port, slugs, probes, installed, procs.get(port, []), states, warnings, timeout)
     return states, warnings

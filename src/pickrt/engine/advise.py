@@ -14,7 +14,7 @@ from typing import Optional
 from pickrt.advice import Advice, Alternative, Listed, ModelFit, Recommendation, WorkloadOut
 from pickrt.catalog import Catalog
 from pickrt.catalog.models import Runtime
-from pickrt.engine.fit import Fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
+from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
 from pickrt.engine.gates import backend_for, platform_gate, quant_gate
 from pickrt.engine.hardware import HwView, view
 from pickrt.engine.rules import Situation, applicable
@@ -169,20 +169,18 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             e.warnings.append(qw)
         if wl.quant_format is None and wl.model and wl.model.file_quant is None and not rt.quant_formats:
             pass
-        if backend and wl.model is not None:
-            q = choose_quant(catalog, rt, wl)
-            if q is None:
+        if backend and wl.model is not None and not e.rejected:
+            allowed = lambda fmt, rt=rt: quant_gate(rt, hw, fmt)[0] is None  # noqa: E731
+            e.fit = best_fit(catalog, rt, hw, wl, backend, allowed)
+            if e.fit is None:
                 e.rejected.append("loads no quant format pickrt can size")
-            else:
-                e.fit = compute_fit(catalog, rt, hw, wl, backend, q)
     # Does the model fit one node with the best single-node runtime? (drives distributed rules)
     if wl.model is not None and hw.nodes > 1:
         single = dataclasses.replace(hw, nodes=1)
         best = None
         for e in evals:
-            if e.backend and e.rt.kind == "engine":
-                q = choose_quant(catalog, e.rt, wl)
-                f = compute_fit(catalog, e.rt, single, wl, e.backend, q) if q else None
+            if e.backend and e.rt.kind == "engine" and e.fit is not None:
+                f = best_fit(catalog, e.rt, single, wl, e.backend)
                 if f and f.fits:
                     best = True
                     break
@@ -192,7 +190,7 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
     for e in evals:
         if e.rt.kind == "bridge":
             continue
-        if e.fit is not None and not e.fit.fits and not e.fit.offload:
+        if e.fit is not None and not e.fit.fits and not e.fit.offload and not e.fit.partial:
             p = e.fit.pool
             if p.gb is None:
                 e.fit_reasons.append(f"cannot check the fit: {p.what} (give --memory/--vram)")
@@ -214,7 +212,11 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             if a.warning:
                 e.warnings.append(a.warning)
         if e.fit is not None:
-            if e.fit.offload:
+            if e.fit.partial:
+                e.score -= 10
+                e.warnings.append(f"The KV cache for {wl.users} users x {wl.context} tokens does not fit: {e.fit.detail.split('of all ')[-1].split(': ', 1)[-1]}. "
+                                  "More GPUs, a shorter context or an FP8 KV cache (--kv-cache-dtype fp8) raise that.")
+            elif e.fit.offload:
                 e.score -= OFFLOAD_PENALTY
                 e.warnings.append(
                     f"{wl.model.label} does not fit in GPU memory: {e.rt.name} would keep "
@@ -289,7 +291,8 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
         return None
     f = rec.fit if rec and rec.fit else None
     if f is None:
-        cands = [e.fit for e in evals if e.fit is not None and e.rt.kind == "engine"]
+        cands = [e.fit for e in evals if e.fit is not None and e.rt.kind == "engine"
+                 and not [r for r in e.rejected if r not in e.fit_reasons]]
         if not cands:
             return None
         f = max(cands, key=lambda x: (x.pool.gb or 0) - x.required_gb)
@@ -302,7 +305,8 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
 
 def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalog) -> list[str]:
     """Concrete changes that would make the model fit, measured against the roomiest runtime."""
-    fits = [e for e in evals if e.fit is not None and e.fit.pool.gb]
+    fits = [e for e in evals if e.fit is not None and e.fit.pool.gb and e.rt.kind == "engine"
+            and not [r for r in e.rejected if r not in e.fit_reasons]]
     if not fits:
         if wl.model is not None and hw.system_gb is None:
             return ["Memory is unknown for this profile: give --memory GB (and --vram GB for an unknown GPU) to check the fit."]
@@ -313,15 +317,20 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
     out = [f"{wl.model.label} needs {f.required_gb:.1f} GiB with {best.rt.name} ({f.quant.id}) but {avail:.1f} GiB is usable ({f.pool.what})."]
     ideas = []
     ref = wl.model
-    kv = f.kv_gb
-    for qid in ("q4_k_m", "q3_k_m", "iq2_xs", "awq", "mlx-4bit"):
+    done = False
+    for qid in ("q4_k_m", "awq", "mlx-4bit", "exl3:4", "q3_k_m", "mlx-3bit", "exl3:3", "iq2_xs", "mlx-2bit"):
         q = catalog.find_quant(qid)
-        if q is None or q.bpw >= f.quant.bpw or q.format not in best.rt.quant_formats:
-            continue
-        w = weights_gb(ref, q)
-        if w + kv + f.overhead_gb <= avail:
-            ideas.append(f"a smaller quant: {q.id} ({w:.1f} GiB of weights) would fit")
-            break
+        for e in fits:
+            g = e.fit
+            if done or q is None or q.bpw >= g.quant.bpw or q.format not in e.rt.quant_formats:
+                continue
+            w = weights_gb(ref, q)
+            if w + g.kv_gb + g.overhead_gb <= g.pool.gb:
+                ideas.append(f"a smaller quant: {q.id} with {e.rt.name} ({w:.1f} GiB of weights) would fit"
+                             + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
+                done = True
+    if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
+        ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
     per_tok = kv_bytes_per_sequence(ref.spec, 1) / GIB
     if room > 0 and per_tok > 0:

@@ -14,7 +14,12 @@ from pickrt.engine.hardware import HwView
 from pickrt.engine.workload import ModelRef, Workload
 
 GIB = 1024**3
-OS_RESERVE_GB = 2.0  # system RAM left to the OS and other programs on CPU-only / offload
+OS_RESERVE_GB = 2.0
+CPU_OVERHEAD_GB = 0.3  # llama.cpp compute buffers on the CPU, no device context
+# When the user leaves the quant to pickrt and the runtime's usual one does not fit, try these in
+# order (best quality first) and stop at 4-bit: going lower is the user's call, said in a warning.
+FALLBACK_QUANTS = ("bf16", "fp8", "q8_0", "mlx-8bit", "exl3:6", "exl2:6", "q6_k", "q5_k_m", "awq", "gptq",
+                   "q4_k_m", "mlx-4bit", "exl3:4", "exl2:4.65")  # system RAM left to the OS and other programs on CPU-only / offload
 
 
 def kv_bytes_per_sequence(m: ModelSpec, context: int, kv_bytes_per_elem: float = 2.0) -> float:
@@ -27,7 +32,7 @@ def kv_bytes_per_sequence(m: ModelSpec, context: int, kv_bytes_per_elem: float =
     if m.kv_lora_rank:
         return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 64)) * kv_bytes_per_elem * context
     per_layer_token = 2 * m.kv_heads * m.head_dim * kv_bytes_per_elem
-    sliding = m.sliding_layers or 0 if m.sliding_window else 0
+    sliding = (m.sliding_layers or 0) if m.sliding_window else 0
     full = m.layers - sliding
     total = full * per_layer_token * context
     if sliding:
@@ -56,6 +61,8 @@ class Fit:
     offload: bool
     gpu_layers: Optional[int]
     detail: str
+    partial: bool = False
+    """Weights fit; the KV cache holds fewer sequences than users (a paged cache queues the rest)."""
 
     @property
     def required_gb(self) -> float:
@@ -147,7 +154,9 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
     seqs = wl.users
     kv = kv_bytes_per_sequence(ref.spec, wl.context) * seqs / GIB
     pool = pool_for(rt, hw, backend)
-    overhead = rt.memory.overhead_gb * max(1, pool.gpus_used if pool.kind == "vram" else 1)
+    # GPU runtimes pay a context + compute buffers per GPU; on the CPU only compute buffers.
+    per = rt.memory.overhead_gb if backend not in ("cpu",) else min(rt.memory.overhead_gb, CPU_OVERHEAD_GB)
+    overhead = per * max(1, pool.gpus_used if pool.kind == "vram" else 1)
     req = w + kv + overhead
     avail = pool.gb
     fits = avail is not None and req <= avail
@@ -169,11 +178,44 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
             gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
             detail += (f"; does not fit VRAM, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
                        f"layers in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
-    if not fits and not offload:
+    partial = False
+    if not fits and not offload and avail is not None and rt.features.paged_attention and seqs > 1:
+        # A paged KV cache serves as many sequences as fit and queues the rest.
+        one = w + kv_per + overhead
+        if one <= avail:
+            partial = True
+            n = int((avail - w - overhead) / kv_per) if kv_per else seqs
+            detail += (f"; the weights fit but not the KV cache of all {seqs} sequences: "
+                       f"{rt.name}'s paged KV cache holds about {n} at {wl.context} tokens at once and queues the rest")
+    if not fits and not offload and not partial:
         detail += "; does not fit"
     elif fits:
         detail += "; fits"
-    return Fit(rt.slug, quant, w, kv, overhead, pool, fits, offload, gpu_layers, detail)
+    return Fit(rt.slug, quant, w, kv, overhead, pool, fits, offload, gpu_layers, detail, partial)
+
+
+def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, allowed=None) -> Optional[Fit]:
+    """The runtime's usual quant, or when the user left the quant to pickrt and it does not fit,
+    the best-quality fallback (down to 4 bits) that does."""
+    first = choose_quant(catalog, rt, wl)
+    if first is None:
+        return None
+    f = compute_fit(catalog, rt, hw, wl, backend, first)
+    if f is None or f.fits or wl.quant_format is not None or wl.quant_spec is not None:
+        return f
+    for qid in FALLBACK_QUANTS:
+        q = catalog.find_quant(qid)
+        if q is None or q.format not in rt.quant_formats or q.bpw >= first.bpw:
+            continue
+        if (q.format == "gguf") != (first.format == "gguf"):
+            continue  # stay in the runtime's own family: no GGUF fallback for a safetensors server
+        if allowed is not None and not allowed(q.format):
+            continue
+        g = compute_fit(catalog, rt, hw, wl, backend, q)
+        if g is not None and g.fits:
+            g.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {q.id}: " + g.detail
+            return g
+    return f
 
 
 def _kv_desc(m: ModelSpec) -> str:

@@ -187,23 +187,60 @@ def probe_nvml() -> ProbeResult:
         attempt(pynvml.nvmlShutdown)
 
 
+def _windows_cpu_in_process() -> ProbeResult:
+    """wmic is gone from recent Windows 11: the same facts in wmic's list format, read in-process
+    (registry for the name, psutil for the counts). PowerShell would be too slow to start."""
+    lines: list[str] = []
+    try:
+        import winreg  # type: ignore[import-not-found]
+
+        key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0")
+        name, _ = winreg.QueryValueEx(key, "ProcessorNameString")
+        lines.append(f"Name={str(name).strip()}")
+    except Exception:
+        pass
+    try:
+        import psutil
+
+        cores, threads = psutil.cpu_count(logical=False), psutil.cpu_count(logical=True)
+        if cores:
+            lines.append(f"NumberOfCores={cores}")
+        if threads:
+            lines.append(f"NumberOfLogicalProcessors={threads}")
+    except Exception:
+        pass
+    if not lines:
+        return ProbeResult("wmic-cpu", "missing", detail="wmic not found; registry and psutil gave nothing")
+    return ProbeResult("wmic-cpu", "ok", "\n".join(lines) + "\n", detail="wmic not found: registry + psutil")
+
+
 def probe_windows_cpu(timeout: float) -> ProbeResult:
     res = run_command("wmic-cpu", ["wmic", "cpu", "get", "Name,NumberOfCores,NumberOfLogicalProcessors",
                                    "/format:list"], timeout)
-    if res.status == "missing":
-        res = run_command("wmic-cpu", ["powershell", "-NoProfile", "-NonInteractive", "-Command",
-                                       "Get-CimInstance Win32_Processor | Format-List Name,NumberOfCores,"
-                                       "NumberOfLogicalProcessors"], timeout)
-    return res
+    return _windows_cpu_in_process() if res.status == "missing" else res
 
 
 def probe_windows_memory(timeout: float) -> ProbeResult:
     res = run_command("wmic-memory", ["wmic", "ComputerSystem", "get", "TotalPhysicalMemory", "/format:list"], timeout)
-    if res.status == "missing":
-        res = run_command("wmic-memory", ["powershell", "-NoProfile", "-NonInteractive", "-Command",
-                                          "Get-CimInstance Win32_ComputerSystem | Format-List TotalPhysicalMemory"],
-                          timeout)
-    return res
+    if res.status != "missing":
+        return res
+    try:
+        import psutil
+
+        total = int(psutil.virtual_memory().total)
+        return ProbeResult("wmic-memory", "ok", f"TotalPhysicalMemory={total}\n", detail="wmic not found: psutil")
+    except Exception as exc:
+        return ProbeResult("wmic-memory", "missing", detail=f"wmic not found; psutil failed: {exc}")
+
+
+def probe_cim_video(timeout: float) -> ProbeResult:
+    """PowerShell's view of the display adapters, only where wmic is gone (PowerShell starts slowly)."""
+    if shutil.which("wmic") is not None:
+        return ProbeResult("cim-videocontroller", "missing", detail="not run: wmic is available")
+    return run_command(
+        "cim-videocontroller",
+        ["powershell", "-NoProfile", "-NonInteractive", "-Command",
+         "Get-CimInstance Win32_VideoController | Format-List Name,AdapterRAM,DeviceID,DriverVersion"], timeout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,10 +303,7 @@ def plan(timeout: float = 2.0, system: Optional[str] = None) -> dict[str, Task]:
             "wmic-videocontroller": lambda: run_command(
                 "wmic-videocontroller",
                 ["wmic", "path", "win32_VideoController", "get", "AdapterRAM,DeviceID,Name,VideoArchitecture"], t),
-            "cim-videocontroller": lambda: run_command(
-                "cim-videocontroller",
-                ["powershell", "-NoProfile", "-NonInteractive", "-Command",
-                 "Get-CimInstance Win32_VideoController | Format-List Name,AdapterRAM,DeviceID,DriverVersion"], t),
+            "cim-videocontroller": lambda: probe_cim_video(t),
             **_nvidia_tasks(t),
         })
     return tasks
