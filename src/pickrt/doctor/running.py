@@ -419,7 +419,7 @@ def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, war
             st.detail = f"not running: :{port} is taken by something else ({probe.describe(timeout)})"
 
     if running:
-        _exposure(runtimes, port, [s for s in slugs if s in running], procs, probes, warnings)
+        _exposure(runtimes, port, [s for s in slugs if s in running], procs, warnings)
         return
     # Nothing on this port answered like any runtime that uses it: say so once, if something is there.
     http_keys = [(_key(runtimes[s])) for s in slugs if _key(runtimes[s])[1] is not None]
@@ -480,7 +480,7 @@ def _running_detail(runtimes, slug, m: Match, port, path, cands, chosen, why, sh
     return f"{what} answers on :{port}{listing}"
 
 
-def _exposure(runtimes, port, slugs, procs, probes, warnings) -> None:
+def _exposure(runtimes, port, slugs, procs, warnings) -> None:
     """A server that answered us without credentials and listens on every interface: anyone can use it."""
     wide = [lst for lst in procs if lst.all_interfaces]
     if not wide:

@@ -121,13 +121,13 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
 
     model_fit = _model_fit(rec_eval, evals, wl_eff)
     if wl_eff.model is not None and (rec_eval is None or (rec_eval.fit and not rec_eval.fit.fits)):
-        warnings.extend(_what_would_fit(evals, hw, wl_eff, catalog))
+        warnings.extend(_what_would_fit(evals, hw, wl_eff, catalog, rec_eval))
     if wl_eff.model is not None and wl_eff.model.note and not wl_eff.model.exact:
         warnings.append(f"Model sized as given: {wl_eff.model.note}")
     if rec_eval is None and not wl.runtime and not warnings:
         warnings.append("No runtime in the catalog can serve this workload on this hardware: see `rejected` for each reason.")
     petals = catalog.runtimes.get("petals")
-    if rec_eval is None and petals is not None and wl_eff.model is not None:
+    if rec_eval is None and petals is not None and model_fit is not None and model_fit.required_gb > 1.5 * max(model_fit.available_gb, 1):
         warnings.append(f"Petals (a volunteer swarm) is not a way out: {petals.status.evidence}")
 
     wout = WorkloadOut(
@@ -303,7 +303,7 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
     )
 
 
-def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalog) -> list[str]:
+def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalog, rec: Optional[Eval] = None) -> list[str]:
     """Concrete changes that would make the model fit, measured against the roomiest runtime."""
     fits = [e for e in evals if e.fit is not None and e.fit.pool.gb and e.rt.kind == "engine"
             and not [r for r in e.rejected if r not in e.fit_reasons]]
@@ -311,7 +311,7 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         if wl.model is not None and hw.system_gb is None:
             return ["Memory is unknown for this profile: give --memory GB (and --vram GB for an unknown GPU) to check the fit."]
         return []
-    best = max(fits, key=lambda e: e.fit.pool.gb - e.fit.required_gb)
+    best = rec if rec is not None and rec.fit is not None and rec.fit.pool.gb else max(fits, key=lambda e: e.fit.pool.gb - e.fit.required_gb)
     f = best.fit
     avail = f.pool.gb
     out = [f"{wl.model.label} needs {f.required_gb:.1f} GiB with {best.rt.name} ({f.quant.id}) but {avail:.1f} GiB is usable ({f.pool.what})."]

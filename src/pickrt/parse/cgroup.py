@@ -108,7 +108,7 @@ def describe(text: str) -> str:
     if value is None:
         lines = _clean_lines(text)
         if lines and lines[0].split()[0].lower() in ("max", "unlimited") or any(
-            (w.isdigit() and int(w) >= UNLIMITED_FLOOR) for line in lines for w in line.split()
+            (w.isascii() and w.isdigit() and int(w) >= UNLIMITED_FLOOR) for line in lines for w in line.split()
         ):
             return "no limit"
         return "unreadable"

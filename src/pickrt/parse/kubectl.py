@@ -53,7 +53,7 @@ def _cpus(value: Any) -> Optional[int]:
             if v.endswith("m"):
                 return int(float(v[:-1]) / 1000)
             return int(float(v))
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     return None
 

@@ -58,7 +58,7 @@ def parse_proc_meminfo(text: str) -> tuple[Optional[float], Optional[float]]:
         if total is None:
             for raw in (text or "").splitlines():
                 words = raw.split()
-                if len(words) >= 2 and words[0] == "Mem:" and words[1].isdigit():
+                if len(words) >= 2 and words[0] == "Mem:" and words[1].isascii() and words[1].isdigit():
                     total = int(words[1])
                     break
         available = values.get("MemAvailable")
@@ -119,7 +119,7 @@ def parse_wmic_memory(text: str) -> Optional[float]:
                     key, _, value = line.partition(sep)
                     key = key.strip().lower()
                     value = value.strip()
-                    if not value.isdigit():
+                    if not (value.isascii() and value.isdigit()):
                         continue
                     if key == "totalphysicalmemory":
                         return _gib(int(value))

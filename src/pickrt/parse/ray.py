@@ -34,6 +34,15 @@ def _gib_value(number: str, unit: Optional[str]) -> Optional[float]:
     return round(value * mult / 2**30, 2) if mult else None
 
 
+def _count(value: Any) -> Optional[int]:
+    """A finite, non-negative resource amount as an int; anything else -> None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        return None
+    return int(value)
+
+
 def _gpu_name(resources: dict[str, Any]) -> Optional[str]:
     for key in resources:
         if isinstance(key, str) and key.startswith("accelerator_type:"):
@@ -114,11 +123,11 @@ def _parse_status(text: str) -> Cluster:
     if legacy:
         for count, res in legacy:
             gname = _gpu_name(res) or gpu_name
-            gpus_n = int(res.get("GPU", 0) or 0)
+            gpus_n = _count(res.get("GPU")) or 0
             for _ in range(count):
                 nodes.append(ClusterNode(
                     name=None,
-                    cpus=int(res["CPU"]) if isinstance(res.get("CPU"), (int, float)) else None,
+                    cpus=_count(res.get("CPU")),
                     gpus=[GPU(vendor=_vendor(gname), name=gname, count=gpus_n)] if gpus_n else [],
                     memory_gb=round(memory_gb / sum(c for c, _ in legacy), 2)
                     if memory_gb is not None and len(legacy) == 1 else None,
@@ -156,6 +165,13 @@ def _parse_status(text: str) -> Cluster:
 def parse_nodes_repr(text: str) -> Cluster:
     """``print(ray.nodes())`` (a Python literal list of dicts) -> Cluster; dead nodes are skipped."""
     try:
+        return _parse_nodes_repr(text)
+    except Exception:  # pragma: no cover - a parser never raises
+        return Cluster(source="ray")
+
+
+def _parse_nodes_repr(text: str) -> Cluster:
+    try:
         data = ast.literal_eval((text or "").strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return Cluster(source="ray")
@@ -170,14 +186,14 @@ def parse_nodes_repr(text: str) -> Cluster:
             continue
         res = item.get("Resources") if isinstance(item.get("Resources"), dict) else {}
         gname = _gpu_name(res)
-        n_gpu = int(res.get("GPU", 0) or 0)
+        n_gpu = _count(res.get("GPU")) or 0
         total += n_gpu
         mem = res.get("memory")
         nodes.append(ClusterNode(
             name=item.get("NodeManagerHostname") or item.get("NodeName") or item.get("NodeManagerAddress"),
-            cpus=int(res["CPU"]) if isinstance(res.get("CPU"), (int, float)) else None,
+            cpus=_count(res.get("CPU")),
             gpus=[GPU(vendor=_vendor(gname), name=gname, count=n_gpu)] if n_gpu else [],
-            memory_gb=round(mem / 2**30, 2) if isinstance(mem, (int, float)) and mem > 0 else None,
+            memory_gb=round(_count(mem) / 2**30, 2) if _count(mem) else None,
         ))
     return Cluster(source="ray", nodes=nodes, gpus_total=total)
 

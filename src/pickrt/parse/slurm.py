@@ -161,7 +161,7 @@ def expand_hostlist(value: str) -> list[str]:
         prefix, ranges, suffix = m.groups()
         for r in ranges.split(","):
             lo, _, hi = r.partition("-")
-            if hi and lo.isdigit() and hi.isdigit() and int(hi) >= int(lo) and int(hi) - int(lo) < 100000:
+            if hi and lo.isascii() and hi.isascii() and lo.isdigit() and hi.isdigit() and int(hi) >= int(lo) and int(hi) - int(lo) < 100000:
                 width = len(lo)
                 names.extend(f"{prefix}{str(i).zfill(width)}{suffix}" for i in range(int(lo), int(hi) + 1))
             elif lo:

@@ -188,7 +188,7 @@ def _display(item: dict[str, Any]) -> dict[str, Any]:
     cores = item.get("sppci_cores")
     try:
         cores = int(cores) if cores is not None and not isinstance(cores, bool) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         cores = None
     vram = size_gb(item.get("spdisplays_vram") or item.get("spdisplays_vram_shared") or item.get("_spdisplays_vram"))
     shared = item.get("spdisplays_vram_shared") is not None and item.get("spdisplays_vram") is None

@@ -1,0 +1,178 @@
+"""The wizard's answers: form values as typed, and the same engine calls ``--json`` makes.
+
+No rule lives here: a hardware form becomes :func:`pickrt.engine.hardware.whatif_profile`, a
+workload form becomes :func:`pickrt.engine.workload.build_workload`, and both become
+:func:`pickrt.engine.advise.advise`. This module imports no Textual, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass, field, fields
+from typing import Optional
+
+from pickrt.errors import InputError
+from pickrt.profile import Profile
+
+TRAFFIC_HELP = {
+    "chat": "one person, interactive",
+    "diverse": "many users, unrelated prompts",
+    "shared-prefix": "many requests share a long prompt (system prompt, RAG)",
+    "structured": "JSON or grammar-constrained output",
+    "agent-loop": "an agent re-sends a growing context in a loop",
+    "batch": "offline jobs: throughput over latency",
+}
+NEEDS_HELP = {
+    "gui": "a desktop app with a window",
+    "single-file": "one executable, nothing to install",
+    "openai-api": "an OpenAI-compatible API",
+    "multimodal": "images as input",
+    "hf-hub": "load models straight from Hugging Face",
+    "kubernetes": "deploy on Kubernetes",
+    "chat-ui": "a web chat UI for people",
+    "rag": "chat with documents",
+}
+GOAL_HELP = {
+    "": "auto: easy for one user, throughput for many",
+    "easy": "easy: least setup",
+    "throughput": "throughput: most tokens per second in total",
+    "latency": "latency: fastest answer for each request",
+}
+
+
+def _num(text: str, label: str, kind: type = int) -> Optional[float]:
+    s = (text or "").strip()
+    if not s:
+        return None
+    try:
+        v = kind(s)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number of GiB"
+        raise InputError(f"{label}: {s!r} is not {what}") from None
+    if not v > 0:
+        raise InputError(f"{label} must be more than 0, not {s}")
+    return v
+
+
+def _fmt_gb(v: Optional[float]) -> str:
+    return "" if v is None else f"{v:g}"
+
+
+def chip_family(chip: Optional[str]) -> str:
+    """'Apple M3 Max' -> 'M3 Max' (display only; the engine parses what it is given)."""
+    return re.sub(r"^\s*apple\s+", "", chip or "", flags=re.I).strip()
+
+
+@dataclass
+class HardwareForm:
+    """The hardware step's fields, as text, exactly like the what-if options."""
+
+    gpu: str = ""
+    gpus: str = ""
+    vram: str = ""
+    apple: str = ""
+    memory: str = ""
+    os: str = ""
+    nodes: str = ""
+    interconnect: str = ""
+
+    @classmethod
+    def from_args(cls, a: argparse.Namespace) -> "HardwareForm":
+        return cls(
+            gpu=getattr(a, "gpu", None) or "", gpus=str(a.gpus) if getattr(a, "gpus", None) else "",
+            vram=_fmt_gb(getattr(a, "vram", None)), apple=getattr(a, "apple", None) or "",
+            memory=_fmt_gb(getattr(a, "memory", None)), os=getattr(a, "os", None) or "",
+            nodes=str(a.nodes) if getattr(a, "nodes", None) else "", interconnect=getattr(a, "interconnect", None) or "",
+        )
+
+    @classmethod
+    def from_profile(cls, p: Profile, catalog) -> "HardwareForm":
+        f = cls(os=p.os or "", memory=_fmt_gb(p.memory_gb))
+        gpus = [g for g in p.gpus if g.vendor != "apple"]
+        if gpus:
+            f.gpu = gpus[0].name or ""
+            n = sum(max(1, g.count) for g in gpus)
+            f.gpus = str(n) if n > 1 else ""
+            if f.gpu and catalog.find_gpu(f.gpu) is None and gpus[0].vram_gb is not None:
+                f.vram = _fmt_gb(gpus[0].vram_gb)
+        if p.apple and p.apple.chip:
+            fam = chip_family(p.apple.chip)
+            f.apple = f"{fam} {p.apple.gpu_cores}-core" if p.apple.gpu_cores else fam
+            f.gpu, f.gpus, f.vram = "", "", ""
+            if p.apple.memory_gb is not None:
+                f.memory = _fmt_gb(p.apple.memory_gb)
+        if p.cluster and len(p.cluster.nodes) > 1:
+            f.nodes = str(len(p.cluster.nodes))
+            f.interconnect = p.cluster.interconnect if p.cluster.interconnect in (
+                "ethernet", "infiniband", "thunderbolt5", "internet") else ""
+        return f
+
+    def as_dict(self) -> dict:
+        return {x.name: getattr(self, x.name).strip() for x in fields(self)}
+
+    def profile(self, catalog) -> Profile:
+        """A fully simulated profile, as ``pickrt --gpu ... --memory ...`` would build it."""
+        from pickrt.engine.hardware import whatif_profile
+
+        nodes = _num(self.nodes, "Nodes")
+        interconnect = self.interconnect.strip() or None
+        if interconnect and not (nodes and nodes > 1):
+            raise InputError("Interconnect needs Nodes of 2 or more (the machines it connects)")
+        return whatif_profile(
+            catalog, gpu=self.gpu.strip() or None, gpus=_num(self.gpus, "Count"),
+            vram=_num(self.vram, "VRAM", float), apple=self.apple.strip() or None,
+            memory=_num(self.memory, "Memory", float), os=self.os.strip() or None,
+            cpu_only=False, nodes=nodes, interconnect=interconnect,
+        )
+
+
+@dataclass
+class WorkloadForm:
+    """The workload step's fields, as text, exactly like the work options."""
+
+    traffic: str = "chat"
+    users: str = "1"
+    model: str = ""
+    quant: str = "any"
+    context: str = "8192"
+    goal: str = ""  # "" = let the engine choose (easy for one user, throughput for many)
+    needs: list[str] = field(default_factory=list)
+    runtime: str = ""
+
+    @classmethod
+    def from_workload(cls, wl, args: Optional[argparse.Namespace] = None) -> "WorkloadForm":
+        quant = getattr(args, "quant", None) or wl.quant
+        goal = getattr(args, "goal", None) if args is not None else wl.goal
+        return cls(traffic=wl.traffic, users=str(wl.users), model=wl.model_arg or "", quant=quant,
+                   context=str(wl.context), goal=goal or "", needs=list(wl.needs), runtime=wl.runtime or "")
+
+    def workload(self, catalog):
+        from pickrt.engine.workload import build_workload
+
+        return build_workload(
+            catalog, traffic=self.traffic, users=int(_num(self.users, "Users") or 1),
+            quant=self.quant.strip() or "any", model=self.model.strip() or None,
+            context=int(_num(self.context, "Context") or 8192), goal=self.goal or None,
+            needs=list(self.needs), runtime=self.runtime or None,
+        )
+
+
+def compute_advice(profile: Profile, wl, catalog, local: Optional[dict] = None):
+    """Exactly what ``pickrt --json`` prints, as the Advice object."""
+    from pickrt.engine.advise import advise
+
+    return advise(profile, wl, catalog, local=local)
+
+
+def install_commands(advice, os_name: Optional[str]) -> list[str]:
+    """The recommendation's install commands for this OS (comments dropped), for the clipboard."""
+    rec = advice.recommendation if advice is not None else None
+    if rec is None or not rec.install:
+        return []
+    cmds = rec.install.get(os_name or "") or rec.install.get("linux") or next(iter(rec.install.values()))
+    return [c for c in cmds if c.strip() and not c.lstrip().startswith("#")]
+
+
+__all__ = ["GOAL_HELP", "HardwareForm", "NEEDS_HELP", "TRAFFIC_HELP", "WorkloadForm", "chip_family",
+           "compute_advice", "install_commands"]
