@@ -147,6 +147,7 @@ def test_rosetta_process_on_m1(tmp_path: Path) -> None:
     assert p.arch == "arm64"  # the machine, not the translated process
     assert p.apple.chip is None  # Rosetta hides the chip: unknown, not guessed
     assert p.apple.memory_gb == 16.0
+    assert p.cpu.model is None  # not Rosetta's "VirtualApple" brand string
     assert "Rosetta" in (probe(p, "sysctl").detail or "")
 
 

@@ -463,6 +463,8 @@ def _mac(results: Mapping[str, ProbeResult], arch: Optional[str], notes: _Notes)
     virtual = bool(facts.get("virtual") or hw.get("virtual") or any(g.get("paravirtual") for g in displays))
     rosetta = bool(facts.get("rosetta") or (facts.get("arm64") and arch == "x86_64"))
 
+    if rosetta and cpu.model and cpu.model.lower().startswith("virtualapple"):
+        cpu.model = chip  # Rosetta's made-up brand string is not the CPU's name
     apple = None
     if silicon:
         apple = Apple(

@@ -1,0 +1,82 @@
+"""Memory-fit bar: weights, KV cache and overhead against usable memory, as the advice gives them.
+
+Each part has its own glyph as well as its own colour, so the bar reads under NO_COLOR too.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from pickrt.advice import ModelFit
+
+GLYPHS = {"weights": "█", "kv": "▓", "overhead": "▒", "free": "░", "over": "▚"}
+
+
+class FitBar(Widget):
+    """Renders ``advice.model_fit`` (never computes it)."""
+
+    DEFAULT_CSS = """
+    FitBar { height: auto; }
+    """
+
+    fit: reactive[Optional[ModelFit]] = reactive(None, layout=True)
+
+    def __init__(self, fit: Optional[ModelFit] = None, **kw) -> None:
+        super().__init__(**kw)
+        self.set_reactive(FitBar.fit, fit)
+
+    def _colors(self) -> dict[str, str]:
+        th = self.app.current_theme
+        return {
+            "weights": th.primary or "blue",
+            "kv": th.secondary or th.accent or "magenta",
+            "overhead": th.warning or "yellow",
+            "free": "grey50",
+            "over": th.error or "red",
+        }
+
+    def render(self) -> Text:
+        f = self.fit
+        if f is None:
+            return Text("No model given: the memory fit is not checked (name one on the Workload step).", style="italic")
+        col = self._colors()
+        width = max(10, self.size.width or 60)
+        parts = [("weights", f.weights_gb), ("kv", f.kv_cache_gb), ("overhead", f.overhead_gb)]
+        used = sum(v for _, v in parts) or f.required_gb
+        scale_total = max(f.available_gb, used, 1e-9)
+        bar = Text()
+        cells = 0
+        for key, v in parts:
+            n = int(round(v / scale_total * width))
+            if v > 0 and n == 0:
+                n = 1
+            n = min(n, width - cells)
+            bar.append(GLYPHS[key] * n, style=col[key])
+            cells += n
+        avail_cells = int(round(f.available_gb / scale_total * width))
+        if cells < avail_cells:
+            bar.append(GLYPHS["free"] * (avail_cells - cells), style=col["free"])
+            cells = avail_cells
+        elif used > f.available_gb and avail_cells < width:
+            # Show where usable memory ends: everything right of the mark does not fit.
+            bar.stylize(f"reverse {col['over']}", avail_cells, cells)
+        legend = Text()
+        for key, label, v in (("weights", "weights", f.weights_gb), ("kv", "KV cache", f.kv_cache_gb),
+                              ("overhead", "overhead", f.overhead_gb)):
+            legend.append(GLYPHS[key] + " ", style=col[key])
+            legend.append(f"{label} {v:.1f}  ")
+        legend.append(f"= {f.required_gb:.1f} of {f.available_gb:.1f} GiB usable ({f.quant}) ")
+        if f.fits:
+            legend.append("fits", style=f"bold {col['weights']}")
+        elif f.offload:
+            legend.append("fits only by offloading to system RAM", style=f"bold {col['overhead']}")
+        else:
+            legend.append("does not fit", style=f"bold {col['over']}")
+        return Text("\n").join([bar, legend])
+
+
+__all__ = ["FitBar", "GLYPHS"]

@@ -1,0 +1,120 @@
+"""A text field that filters a list of known names as you type, and still accepts anything.
+
+Typing narrows the list below the field (every word must appear); Down moves into the list and
+Enter there takes the name; Escape or Up at the top returns to the field. Enter in the field
+submits the field as typed (``Input.Submitted`` bubbles to the screen, which moves on).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, OptionList
+
+
+class PickerMatches(OptionList):
+    BINDINGS = [
+        Binding("escape", "close", "Close list", show=False),
+        Binding("up", "up_or_close", "Up", show=False),
+    ]
+
+    def action_close(self) -> None:
+        picker = self.parent
+        if isinstance(picker, Picker):
+            picker.close_list()
+
+    def action_up_or_close(self) -> None:
+        if self.highlighted in (None, 0):
+            self.action_close()
+        else:
+            self.action_cursor_up()
+
+
+class Picker(Vertical):
+    """``Input`` + a filtered ``OptionList`` of ``choices``; ``value`` is the text."""
+
+    DEFAULT_CSS = """
+    Picker { height: auto; }
+    Picker > PickerMatches { display: none; max-height: 6; height: auto; border: none; padding: 0; }
+    Picker:focus-within > PickerMatches.-open { display: block; }
+    """
+    BINDINGS = [Binding("down", "into_list", "Matches", show=False)]
+
+    def __init__(self, choices: Iterable[str], value: str = "", *, placeholder: str = "",
+                 suggestions: Iterable[str] = (), id: str | None = None, max_matches: int = 40) -> None:
+        super().__init__(id=id)
+        self.choices = list(dict.fromkeys(choices))
+        self.max_matches = max_matches
+        sugg = list(dict.fromkeys([*self.choices, *suggestions]))
+        self._input = Input(value, placeholder=placeholder, compact=True,
+                            suggester=SuggestFromList(sugg, case_sensitive=False) if sugg else None,
+                            id=f"{id}-input" if id else None)
+        self._list = PickerMatches(id=f"{id}-matches" if id else None)
+
+    def compose(self) -> ComposeResult:
+        yield self._input
+        yield self._list
+
+    # -- value ----------------------------------------------------------------------------
+    @property
+    def input(self) -> Input:
+        return self._input
+
+    @property
+    def value(self) -> str:
+        return self._input.value
+
+    @value.setter
+    def value(self, v: str) -> None:
+        self._input.value = v
+
+    def matches(self, text: str) -> list[str]:
+        words = text.lower().split()
+        if not words:
+            return []
+        return [c for c in self.choices if all(w in c.lower() for w in words)][: self.max_matches]
+
+    # -- list -----------------------------------------------------------------------------
+    def close_list(self) -> None:
+        self._list.remove_class("-open")
+        self._input.focus()
+
+    @on(Input.Changed)
+    def _filter(self, event: Input.Changed) -> None:
+        if event.input is not self._input:
+            return
+        found = self.matches(event.value)
+        exact = len(found) == 1 and found[0].lower() == event.value.strip().lower()
+        self._list.clear_options()
+        if found and not exact and self._input.has_focus:
+            self._list.add_options(found)
+            self._list.add_class("-open")
+        else:
+            self._list.remove_class("-open")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._list.remove_class("-open")
+
+    def action_into_list(self) -> None:
+        if self._list.has_class("-open") and self._list.option_count:
+            self._list.focus()
+            self._list.highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list is not self._list:
+            return
+        event.stop()
+        self._input.value = str(event.option.prompt)
+        self._list.remove_class("-open")
+        self._input.focus()
+        self._input.cursor_position = len(self._input.value)
+
+
+__all__ = ["Picker"]
