@@ -269,3 +269,15 @@ def test_more_memory_never_turns_a_fit_into_a_non_fit(capsys, model, mem):
     _, big, _ = run(capsys, "--cpu-only", "--memory", str(mem * 2), "--model", model)
     if small["model_fit"]["fits"]:
         assert big["model_fit"]["fits"]
+
+
+def test_fast_json_equals_pydantic_json(capsys):
+    from pickrt.catalog import load_catalog
+    from pickrt.engine.advise import advise
+    from pickrt.engine.hardware import whatif_profile
+    from pickrt.engine.workload import build_workload
+    from pickrt.render.json_out import dumps
+
+    cat = load_catalog(use_user_overlay=False)
+    adv = advise(whatif_profile(cat, gpu="L40S", gpus=2), build_workload(cat, users=16, model="qwen3-32b"), cat)
+    assert json.loads(dumps(adv)) == json.loads(adv.model_dump_json())

@@ -3,7 +3,6 @@
 Every renderer (JSON, text, Markdown guide, TUI) reads this one object.
 """
 
-from __future__ import annotations
 
 from typing import Literal, Optional
 
@@ -15,7 +14,7 @@ SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class WorkloadOut(_Model):

@@ -14,6 +14,7 @@ def run_batch(path: str, catalog) -> int:
     from pickrt.engine.advise import advise
     from pickrt.engine.hardware import whatif_profile
     from pickrt.engine.workload import build_workload
+    from pickrt.render.json_out import dumps
     from pickrt.profile import Profile
 
     try:
@@ -43,7 +44,7 @@ def run_batch(path: str, catalog) -> int:
             items.append((prof, wl))
     out = sys.stdout
     for prof, wl in items:
-        out.write(advise(prof, wl, catalog).model_dump_json() + "\n")
+        out.write(dumps(advise(prof, wl, catalog), indent=None) + "\n")
     return EXIT_OK
 
 

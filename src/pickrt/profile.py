@@ -4,7 +4,6 @@ This is the meeting point of detection and the engine. Unknown is ``None``, neve
 All ``*_gb`` fields are GiB (2**30 bytes).
 """
 
-from __future__ import annotations
 
 from typing import Literal, Optional
 
@@ -18,7 +17,7 @@ Interconnect = Literal["ethernet", "infiniband", "thunderbolt5", "internet", "nv
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class MigInstance(_Model):
@@ -86,7 +85,7 @@ class Probe(_Model):
 class Profile(_Model):
     os: Optional[OSName] = None
     arch: Optional[str] = None
-    cpu: CPU = Field(default_factory=CPU)
+    cpu: CPU = Field(default_factory=lambda: CPU.model_construct())
     memory_gb: Optional[float] = None
     memory_available_gb: Optional[float] = None
     memory_limit_gb: Optional[float] = None

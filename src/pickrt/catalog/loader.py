@@ -100,7 +100,7 @@ class Catalog:
                 except ValueError:
                     return None
                 if 1.0 <= b <= 8.5:
-                    return QuantSpec(id=f"{fmt}:{b:g}", format=fmt, bpw=round(b + 0.15, 3),
+                    return QuantSpec.model_construct(id=f"{fmt}:{b:g}", format=fmt, bpw=round(b + 0.15, 3),
                                      source="user-given bits per weight + 0.15 for head/embeddings")
         return None
 

@@ -4,7 +4,6 @@ Every file kind has a model here; ``extra="forbid"`` so that a typo in a user's 
 error that names the field. JSON Schemas in ``knowledge/schema/`` are generated from these.
 """
 
-from __future__ import annotations
 
 from typing import Literal, Optional, Union
 
@@ -24,7 +23,7 @@ HttpShape = Literal["ollama", "openai-models", "health-ok", "lmstudio", "any-htt
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Source(_Model):
@@ -314,7 +313,7 @@ class GpuSpec(_Model):
     source: Optional[str] = None
     note: Optional[str] = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class AppleBin(_Model):

@@ -106,12 +106,12 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
             reasons.append(_below(e, rec_eval))
         if e.fit and e.fit.offload:
             reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
-        alternatives.append(Alternative(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons)))
+        alternatives.append(Alternative.model_construct(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons)))
     for e in evals:
         if e.rt.kind == "bridge":
-            companions.append(Listed(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
+            companions.append(Listed.model_construct(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
         elif not e.ok and e is not rec_eval:
-            rejected.append(Listed(runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
+            rejected.append(Listed.model_construct(runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
     if wl.runtime and rec_eval is None:
         named = next(e for e in evals if e.rt.slug == wl.runtime)
         if named.rt.kind == "bridge":
@@ -130,12 +130,12 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
     if rec_eval is None and petals is not None and model_fit is not None and model_fit.required_gb > 1.5 * max(model_fit.available_gb, 1):
         warnings.append(f"Petals (a volunteer swarm) is not a way out: {petals.status.evidence}")
 
-    wout = WorkloadOut(
+    wout = WorkloadOut.model_construct(
         traffic=wl.traffic, users=wl.users, quant=wl.quant if relaxed_from is None else f"any (asked: {wl.quant})",
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
-    return Advice(
+    return Advice.model_construct(
         hardware=profile, workload=wout, recommendation=recommendation, alternatives=alternatives,
         rejected=rejected, companions=companions, model_fit=model_fit, warnings=_dedupe(warnings),
     )
@@ -280,7 +280,7 @@ def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Reco
         notes.append(f"Listens on 127.0.0.1:{port} by default; keep it on localhost and put a reverse proxy with "
                       "authentication in front before exposing it to a network.")
     notes.extend(n.text for n in rt.operator_notes)
-    return Recommendation(
+    return Recommendation.model_construct(
         runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=_dedupe(reasons), operator_notes=_dedupe(notes),
         install=install_lines(rt), serve=serve_line(rt, wl, catalog, e.fit), endpoint=endpoint_for(rt),
     )
@@ -296,7 +296,7 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
         if not cands:
             return None
         f = max(cands, key=lambda x: (x.pool.gb or 0) - x.required_gb)
-    return ModelFit(
+    return ModelFit.model_construct(
         fits=f.fits, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0.0, 2), quant=f.quant.id,
         detail=f.detail, offload=f.offload, weights_gb=round(f.weights_gb, 2), kv_cache_gb=round(f.kv_gb, 2),
         overhead_gb=round(f.overhead_gb, 2), gpu_layers=f.gpu_layers, runtime=f.runtime,

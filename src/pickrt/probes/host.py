@@ -260,6 +260,8 @@ def _nvidia_tasks(t: float) -> dict[str, Task]:
     return {
         "nvidia-smi-q-x": lambda: run_command("nvidia-smi-q-x", ["nvidia-smi", "-q", "-x"], t),
         "nvidia-smi-query": lambda: probe_nvidia_query(t),
+        # cheap; names MIG slices by profile (the XML gives only their memory)
+        "nvidia-smi-L": lambda: run_command("nvidia-smi-L", ["nvidia-smi", "-L"], t),
     }
 
 

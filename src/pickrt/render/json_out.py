@@ -1,12 +1,29 @@
-"""JSON renderer: exactly the document of cli.md."""
+"""JSON renderer: exactly the document of cli.md.
 
-from __future__ import annotations
+The advice models are plain data; walking their declared fields and handing the result to the
+standard ``json`` module avoids building pydantic serializers on every run (start-up time). A test
+checks the output against the shipped schema and against ``model_dump_json``.
+"""
 
-from pickrt.advice import Advice
+import json
+from typing import Any, Optional
 
 
-def dumps(advice: Advice, indent: int | None = 2) -> str:
-    return advice.model_dump_json(indent=indent)
+def to_data(obj: Any) -> Any:
+    fields = getattr(type(obj), "__pydantic_fields__", None)
+    if fields is not None:
+        return {name: to_data(getattr(obj, name)) for name in fields}
+    if isinstance(obj, (list, tuple)):
+        return [to_data(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    if isinstance(obj, (set, frozenset)):
+        return sorted(to_data(x) for x in obj)
+    return obj
 
 
-__all__ = ["dumps"]
+def dumps(advice: Any, indent: Optional[int] = 2) -> str:
+    return json.dumps(to_data(advice), indent=indent, ensure_ascii=False)
+
+
+__all__ = ["dumps", "to_data"]

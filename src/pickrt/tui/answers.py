@@ -174,5 +174,33 @@ def install_commands(advice, os_name: Optional[str]) -> list[str]:
     return [c for c in cmds if c.strip() and not c.lstrip().startswith("#")]
 
 
+
+
+def whatif_given(a: argparse.Namespace) -> bool:
+    return any(getattr(a, k, None) not in (None, False) for k in
+               ("gpu", "gpus", "vram", "apple", "memory", "os", "cpu_only", "nodes", "interconnect"))
+
+
+def initial_profile(a: argparse.Namespace, catalog) -> Optional[Profile]:
+    """The profile the options describe, as ``pickrt --json`` builds it; None: detect this host."""
+    if getattr(a, "hardware", None):
+        from pickrt.profile_file import load_profile
+
+        prof = load_profile(a.hardware)
+        if getattr(a, "os", None):
+            prof.os = a.os
+        return prof
+    if whatif_given(a):
+        from pickrt.engine.hardware import whatif_profile
+
+        if a.interconnect and not a.nodes:
+            raise InputError("--interconnect needs --nodes N (how many machines it connects)")
+        return whatif_profile(
+            catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory, os=a.os,
+            cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
+        )
+    return None
+
+
 __all__ = ["GOAL_HELP", "HardwareForm", "NEEDS_HELP", "TRAFFIC_HELP", "WorkloadForm", "chip_family",
-           "compute_advice", "install_commands"]
+           "compute_advice", "initial_profile", "install_commands", "whatif_given"]
