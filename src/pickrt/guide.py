@@ -25,7 +25,7 @@ from pickrt.engine.hardware import HwView, view
 from pickrt.engine.workload import ModelRef, Workload
 from pickrt.errors import NoRuntimeError
 from pickrt.profile import Profile
-from pickrt.render.commands import endpoint_for, fill, get_model_line, model_values, serve_line, step_line
+from pickrt.render.commands import endpoint_for, fill, model_values, serve_line
 from pickrt.render.markdown import autolink, bullets, code, fence, link, ref_text, source_text
 
 # How a server is told which address to listen on, and what it listens on when not told.
@@ -44,6 +44,7 @@ _BIND: dict[str, tuple[str, str, Optional[str]]] = {
     "localai": ("flag", "--address", "0.0.0.0"),  # default ":8080"; the catalog's serve command binds 127.0.0.1
     "open-webui": ("flag", "--host", "0.0.0.0"),  # open_webui/__init__.py: serve(host="0.0.0.0", port=8080)
     "lm-studio": ("setting", "Serve on Local Network", "127.0.0.1"),  # lmstudio.ai/docs/developer/core/server/serve-on-network
+    "ray-serve": ("config", "`host: 0.0.0.0` under `http_options` in config.yaml", "127.0.0.1"),  # Serve HTTPOptions.host
 }
 
 _LOCAL = ("127.0.0.1", "localhost", "::1")
@@ -78,6 +79,7 @@ class _Ctx:
     model: Optional[_Model] = None
     vals: dict[str, str] = field(default_factory=dict)
     local: Optional[dict] = None
+    bind_added: bool = False
 
     @property
     def lang(self) -> str:
@@ -105,8 +107,7 @@ def guide_for(profile: Profile, wl: Workload, catalog: Catalog, *, os_name: Opti
     adv = advise(profile, wl, catalog, local=local)
     ctx = _choose(adv, hw, os_, catalog, wl, local)
     ctx.model = _pick_model(ctx)
-    mwl = ctx.model.wl if ctx.model else wl
-    ctx.vals = model_values(ctx.rt, mwl if ctx.model else None, catalog, ctx.model.fit if ctx.model else None)
+    ctx.vals = _vals(ctx, ctx.model.wl if ctx.model else None, ctx.model.fit if ctx.model else None)
     parts = [
         _title(ctx), _why(ctx), _prerequisites(ctx), _install(ctx), _get_model(ctx), _serve(ctx),
         _verify(ctx), _next_steps(ctx), _sources(ctx),
@@ -172,12 +173,50 @@ def _strip_installed(reason: str, rt: Runtime) -> str:
 def _hw_label(hw: HwView) -> str:
     if hw.accel == "apple":
         mem = hw.profile.apple.memory_gb if hw.profile.apple else None
-        return f"{hw.label}, {mem:g} GiB unified memory" if mem else hw.label
+        label = re.sub(r"^(Apple )+", "Apple ", hw.label)
+        return f"{label}, {mem:g} GiB unified memory" if mem else label
     if hw.gpus:
         vram = hw.gpus[0].vram_gb
         base = hw.label + (f", {vram:g} GiB VRAM" + (" each" if len(hw.gpus) > 1 else "") if vram else "")
         return base + (f", {hw.nodes} nodes" if hw.nodes > 1 else "")
     return "CPU only" + (f", {hw.system_gb:g} GiB RAM" if hw.system_gb else "")
+
+
+# ---- filling command templates ----------------------------------------------------------------
+
+
+def _vals(ctx: _Ctx, mwl: Optional[Workload], fit: Optional[Fit]) -> dict[str, str]:
+    """Template values for this runtime and model (:func:`model_values`), with bits per weight
+    written as EXL repos name their branches (``4.0bpw``, ``4.65bpw``)."""
+    v = model_values(ctx.rt, mwl, ctx.catalog, fit)
+    try:
+        b = f"{float(v.get('bits', '')):.2f}".rstrip("0")
+        v["bits"] = b + "0" if b.endswith(".") else b
+    except ValueError:
+        pass
+    return v
+
+
+def _fill(template: Optional[str], vals: dict[str, str]) -> Optional[str]:
+    """:func:`fill`, then any placeholder with a digit in its name (``{exl3_repo}``)."""
+    out = fill(template, vals)
+    if out is None:
+        return None
+    return re.sub(r"\{([a-z][a-z0-9_]*)\}", lambda m: vals.get(m.group(1), m.group(0)), out)
+
+
+def _workdir(ctx: _Ctx) -> Optional[str]:
+    """The folder a `git clone` install leaves you in (where relative commands must run)."""
+    import posixpath
+
+    runs = [s.run for s in ctx.rt.install.get(ctx.os, []) if s.run]
+    if not any("git clone" in r for r in runs):
+        return None
+    cwd = "."
+    for r in runs:
+        for m in re.finditer(r"\bcd\s+([^\s;&|]+)", r):
+            cwd = posixpath.normpath(posixpath.join(cwd, m.group(1)))
+    return None if cwd in (".", "") else cwd
 
 
 # ---- the model --------------------------------------------------------------------------------
@@ -262,8 +301,8 @@ def _smaller_first(ctx: _Ctx) -> Optional[tuple[ModelSpec, str]]:
     if best is None or not ctx.rt.get_model:
         return None
     m, mwl, f = best
-    line = get_model_line(ctx.rt, mwl, ctx.catalog, f)
-    return (m, _os_cmd(ctx, line)) if line else None
+    line = _fill(ctx.rt.get_model, _vals(ctx, mwl, f))
+    return (m, line) if line else None
 
 
 # ---- sections ---------------------------------------------------------------------------------
@@ -302,7 +341,7 @@ def _why(ctx: _Ctx) -> str:
                    "API to talk to.")
         comp = next((c for c in adv.companions if c.runtime == rt.slug), None)
         if comp:
-            out += ["", bullets(comp.reasons)]
+            out += ["", bullets(_cap(r) for r in comp.reasons)]
         eng = _engine_pick(ctx)
         if eng:
             out += ["", f"The engine pickrt recommends here is **{eng[0]}**: its guide is `pickrt guide --runtime {eng[1]}`."]
@@ -320,7 +359,7 @@ def _why(ctx: _Ctx) -> str:
         succ = ctx.catalog.runtimes.get(rt.superseded_by) if rt.superseded_by else None
         if succ:
             instead = f" Its successor is {succ.name} (`pickrt guide --runtime {succ.slug}`)." + instead
-        out += ["", f"> **Warning:** {_cap(_dedupe_text(ctx.lifecycle)[0])}.{instead}"]
+        out += ["", f"> **Warning:** {autolink(_nodot(_cap(_dedupe_text(ctx.lifecycle)[0])))}.{instead}"]
     runner = _runner_up(ctx)
     if runner:
         out += ["", runner]
@@ -342,6 +381,8 @@ def _runner_up(ctx: _Ctx) -> Optional[str]:
     a = alts[0]
     below = next((r for r in a.reasons if r.startswith("runs here, ranked below")), None)
     why = below or a.reasons[0]
+    if why.startswith("pickrt's own pick") and len(a.reasons) > 1:
+        why = f"{why}: {a.reasons[1]}"
     return f"**Why not {a.name}?** {_cap(why)}. (`pickrt guide --runtime {a.runtime}` writes its guide.)"
 
 
@@ -434,7 +475,7 @@ def _accel_item(ctx: _Ctx) -> str:
         s = f"**AMD ROCm:** {rt.name} uses ROCm on {hw.label}."
         return s + (f" {_nodot(acc.rocm.note)}." if acc.rocm.note else "") + " `rocm-smi` (or `amd-smi`) shows the driver."
     if b == "metal":
-        s = f"**GPU:** the Apple GPU of the {hw.label} through Metal: nothing to install."
+        s = f"**GPU:** the Apple GPU of the {_hw_label(hw).split(',')[0]} through Metal: nothing to install."
         return s + (f" {_nodot(acc.metal.note)}." if acc.metal.note else "")
     if b == "intel":
         return f"**Intel GPU:** drivers with Level Zero / oneAPI support." + (f" {_nodot(acc.intel.note)}." if acc.intel.note else "")
@@ -583,10 +624,12 @@ def _get_model(ctx: _Ctx) -> str:
     spec, f = mm.ref.spec, mm.fit
     name = f"**{mm.ref.label}**" + (f" ({spec.hf_repo})" if spec.hf_repo and not mm.have_file else "")
     if f is not None:
-        state = "fits" if f.fits else ("fits only by offloading layers to system RAM, several times slower" if f.offload else "does not fit")
+        state = ("fits" if f.fits else "fits only by offloading layers to system RAM, several times slower"
+                 if f.offload else "does not fit")
+        users = f"{mm.wl.users} user{'s' if mm.wl.users != 1 else ''}"
         out.append(f"{name} at **{f.quant.id}**, {mm.why}: {f.required_gb:.1f} GiB needed "
                    f"({f.weights_gb:.1f} GiB weights + {f.kv_gb:.1f} GiB KV cache for {mm.wl.context} tokens x "
-                   f"{mm.wl.users} user{'s' if mm.wl.users != 1 else ''} + {f.overhead_gb:.1f} GiB runtime overhead) of "
+                   f"{users} + {f.overhead_gb:.1f} GiB runtime overhead) of "
                    + (f"{f.pool.gb:.1f} GiB usable ({f.pool.what}): {state}." if f.pool.gb is not None else "unknown memory."))
         out += ["", f"<details><summary>How pickrt sized it</summary>\n\n{f.detail}.\n\n</details>"]
     else:
@@ -595,24 +638,58 @@ def _get_model(ctx: _Ctx) -> str:
     if mm.have_file:
         out.append(f"You already have the weights: `{mm.wl.model_arg}`. The serve command below loads that file.")
         return "\n".join(out)
-    line = get_model_line(rt, mm.wl, ctx.catalog, f) if rt.get_model else None
+    line = _fill(rt.get_model, ctx.vals)
+    wd = _workdir(ctx)
     if line and _is_prose(line):
         out.append(_cap(_nodot(line)) + ".")
     elif line:
         line = _os_cmd(ctx, line)
-        out += [f"Download it with {rt.name}'s own command:", "", fence(line, ctx.lang)]
+        out += [f"Get it with {rt.name}'s own command" + (f", inside the `{wd}` folder the install cloned" if wd else "") + ":",
+                "", fence(line, ctx.lang)]
+        notes = []
         if "hf download" in line and "--local-dir" not in line:
-            out += ["", "`hf download` saves into the Hugging Face cache (`~/.cache/huggingface`) and prints the path."]
+            notes.append("`hf download` saves into the Hugging Face cache (`~/.cache/huggingface`) and prints the path.")
+        gguf = _gguf_note(ctx, line)
+        if gguf:
+            notes.append(gguf)
         if _starts_server(rt, line):
-            out += ["", f"This command also starts the server on port {ctx.port}: it downloads on first use, "
-                        "then serves the model (see [Serve](#serve))."]
-    else:
-        out.append(f"{rt.name} has no download command of its own: the serve command below names the model "
-                   "and fetches it where it can.")
+            notes.append(f"This command also starts the server on port {ctx.port}"
+                         + (": it downloads the model on first use, then serves it" if " -hf " in line else "")
+                         + " (see [Serve](#serve)).")
+        for n in notes:
+            out += ["", n]
+    elif rt.serve and re.search(r"\{(model|hf_repo|mlx_repo|gguf_repo|model_name)\}", rt.serve):
+        out.append(f"{rt.name} has no download command of its own: the serve command below names the model and "
+                   "fetches it where it can.")
+    elif rt.serve:
+        out.append(f"{rt.name} chooses and downloads its models itself; the size above is what fits here.")
+    elif "gguf" in rt.quant_formats and spec.gguf_repo:
+        q = ctx.vals.get("quant", "")
+        out += [f"{rt.name} has no download command of its own; the GGUF files are on Hugging Face:", "",
+                fence(f'hf download {spec.gguf_repo} --include "*{q}*" --local-dir .', ctx.lang)]
+    elif spec.hf_repo:
+        out += [f"{rt.name} has no download command of its own; the weights are on Hugging Face:", "",
+                fence(f"hf download {spec.hf_repo}", ctx.lang)]
     small = _smaller_first(ctx)
     if small:
-        out += ["", f"For a quicker first test, a smaller model ({small[0].id}):", "", fence(small[1], ctx.lang)]
+        m, sline = small
+        if _is_prose(sline):
+            out += ["", f"For a quicker first test, a smaller model ({m.id}): {_nodot(sline)}."]
+        else:
+            out += ["", f"For a quicker first test, a smaller model ({m.id}):", "", fence(_os_cmd(ctx, sline), ctx.lang)]
     return "\n".join(out)
+
+
+def _gguf_note(ctx: _Ctx, line: str) -> Optional[str]:
+    """Where the .gguf file a command names comes from, when pickrt made up its name."""
+    model = ctx.vals.get("model", "")
+    if not model.endswith(".gguf") or model not in line or (ctx.model and ctx.model.have_file):
+        return None
+    spec = ctx.model.ref.spec if ctx.model else None
+    where = (f": download the {ctx.vals.get('quant', '')} file from <https://huggingface.co/{spec.gguf_repo}> "
+             f"(`hf download {spec.gguf_repo} --include \"*{ctx.vals.get('quant', '')}*\" --local-dir .`)"
+             if spec is not None and spec.gguf_repo else "")
+    return f"`{model}` stands for the GGUF file{where}; use the name of the file you have."
 
 
 def _is_prose(line: str) -> bool:
@@ -620,10 +697,10 @@ def _is_prose(line: str) -> bool:
 
 
 def _starts_server(rt: Runtime, line: str) -> bool:
-    if not rt.serve:
+    """Does the download command also start the server (``llama-server -hf ... --port``)?"""
+    if not line or not rt.serve or "--port" not in line:
         return False
-    return "--port" in line and line.split()[0] == (rt.serve.split()[0] if rt.serve else "") or (
-        line.split()[0] in ("llama-server",) and "--port" in line)
+    return line.split()[0] == rt.serve.split()[0] or " --server" in line
 
 
 def _os_cmd(ctx: _Ctx, cmd: str) -> str:
@@ -641,15 +718,15 @@ def _os_cmd(ctx: _Ctx, cmd: str) -> str:
 
 def _serve_cmd(ctx: _Ctx) -> Optional[str]:
     rt = ctx.rt
-    fit = ctx.model.fit if ctx.model else None
-    line = serve_line(rt, ctx.model.wl if ctx.model else None, ctx.catalog, fit) if rt.serve else None
+    line = _fill(rt.serve, ctx.vals) if rt.serve else None
     if not line:
         return None
     line = _fill_parallel(ctx, line)
     bind = _BIND.get(rt.slug)
-    if bind and bind[0] == "flag" and bind[2] not in _LOCAL and bind[2] is not None and bind[1] not in line:
+    if bind and bind[0] == "flag" and bind[2] is not None and bind[2] not in _LOCAL and bind[1] not in line:
         cmd, sep, comment = line.partition("  # ")
         line = f"{cmd.rstrip()} {bind[1]} 127.0.0.1" + (f"  # {comment}" if sep else "")
+        ctx.bind_added = True
     return _os_cmd(ctx, line)
 
 
@@ -667,7 +744,7 @@ def _serve(ctx: _Ctx) -> str:
     if cmd is None:
         wrappers = [r for r in ctx.catalog.runtimes.values() if rt.slug in r.engines]
         succ = ctx.catalog.runtimes.get(rt.superseded_by) if rt.superseded_by else None
-        out.append(f"{rt.name} has no server of its own" + (f": {_nodot(rt.api.native_api)}." if rt.api.native_api else "."))
+        out.append(f"{rt.name} has no server command of its own" + (f": {_nodot(rt.api.native_api)}." if rt.api.native_api else "."))
         if wrappers:
             names = ", ".join(f"{w.name} (`pickrt guide --runtime {w.slug}`)" for w in wrappers)
             out += ["", f"For an HTTP API, serve it through {names}."]
@@ -676,34 +753,45 @@ def _serve(ctx: _Ctx) -> str:
         for s in rt.install.get(ctx.os, []):
             if s.text and not s.run and ("helm" in s.text.lower() or "kubernetes" in s.text.lower()):
                 out += ["", f"{_nodot(s.text)}: <{s.url}>." if s.url else f"{_nodot(s.text)}."]
+        if ctx.port and rt.api.openai_compatible:
+            out += ["", bullets(_api_facts(ctx, ""))]
         return "\n".join(out)
-    if ctx.model and ctx.model.fit is not None and _starts_server(rt, get_model_line(rt, ctx.model.wl, ctx.catalog, ctx.model.fit) or ""):
-        out.append("The download command above already serves the model. To serve a model file you have:")
+    wd = _workdir(ctx)
+    where = f", inside the `{wd}` folder the install cloned" if wd else ""
+    gm = _fill(rt.get_model, ctx.vals) if rt.get_model else None
+    if ctx.model and not ctx.model.have_file and gm and _starts_server(rt, gm):
+        out.append(f"The command in [Get a model that fits](#get-a-model-that-fits) already serves the model. "
+                   f"To serve a model file you have{where}:")
     else:
-        out.append("Start the server:")
+        out.append(f"Start the server{where}:")
     out += ["", fence(cmd, ctx.lang), ""]
-    model = ctx.vals.get("model", "")
-    if ("{model}" in (rt.serve or "") and model.endswith(".gguf") and not (ctx.model and ctx.model.have_file)):
-        out += [f"`{model}` is the GGUF file name: use the path of the file you downloaded.", ""]
+    gguf = _gguf_note(ctx, cmd)
+    if gguf and not (gm and gguf == _gguf_note(ctx, gm)):
+        out += [gguf, ""]
     if "  # " in cmd:
         out += ["The part after `#` describes the `config.yaml` the command loads.", ""]
+    out.append(bullets(_api_facts(ctx, cmd)))
+    return "\n".join(out)
+
+
+def _api_facts(ctx: _Ctx, cmd: str) -> list[str]:
+    rt = ctx.rt
     facts = []
     if ctx.port:
         facts.append(f"**Port:** {ctx.port} (the catalog's default for {rt.name}).")
     ep = endpoint_for(rt)
-    if ep:
-        kind = "OpenAI-compatible API" if rt.api.openai_compatible else (rt.api.native_api or "its API")
-        facts.append(f"**Endpoint:** {ep} ({_nodot(kind)}).")
+    if ep and (rt.api.openai_compatible or rt.kind == "bridge"):
+        kind = "OpenAI-compatible API" if rt.api.openai_compatible else "web UI"
+        facts.append(f"**Endpoint:** {ep} ({kind}).")
     elif rt.api.openai_compatible:
         facts.append("**Endpoint:** an OpenAI-compatible API under `/v1`, on the address it prints at start-up.")
-    elif rt.api.native_api:
+    if rt.api.native_api and not rt.api.openai_compatible:
         facts.append(f"**API:** {_nodot(rt.api.native_api)}.")
     if rt.api.health_path and ctx.port:
         facts.append(f"**Health:** http://127.0.0.1:{ctx.port}{rt.api.health_path}"
                      + (f" ({_nodot(rt.api.health_note)})." if rt.api.health_note else "."))
     facts.append(_bind_text(ctx, cmd))
-    out.append(bullets(facts))
-    return "\n".join(out)
+    return facts
 
 
 def _bind_text(ctx: _Ctx, cmd: str) -> str:
@@ -712,17 +800,23 @@ def _bind_text(ctx: _Ctx, cmd: str) -> str:
     bind = _BIND.get(rt.slug)
     auth = ("Before exposing it, put a reverse proxy with TLS and authentication (nginx, Caddy, Traefik: a password "
             "or an API key per user) in front, or limit the port to a trusted network with a firewall.")
+    if ctx.bind_added and bind:
+        return (f"**Binding:** by default {rt.name} listens on every interface ({bind[2]}); the command above adds "
+                f"`{bind[1]} 127.0.0.1` so only this machine can reach it. To serve other machines, use "
+                f"`{bind[1]} 0.0.0.0` instead. {auth}")
     if any(f"{h}:" in cmd or f" {h}" in cmd for h in _LOCAL):
-        head = f"**Binding:** the command binds 127.0.0.1, so only this machine can reach it."
-        if bind and bind[0] == "flag":
-            head += f" To serve other machines, set `{bind[1]} 0.0.0.0`."
+        head = "**Binding:** the command binds 127.0.0.1, so only this machine can reach it"
+        if bind and bind[2] not in _LOCAL and bind[2] is not None:
+            head += f" (without it {rt.name} would listen on every interface)"
+        head += ". To serve other machines, replace 127.0.0.1 with 0.0.0.0 in it."
         return f"{head} {auth}"
     if bind is None or bind[2] is None:
         check = {"linux": f"`ss -ltnp | grep {port}`", "macos": f"`lsof -nP -iTCP:{port} -sTCP:LISTEN`",
                  "windows": f"`Get-NetTCPConnection -LocalPort {port} -State Listen`"}[ctx.os] if port else None
         s = "**Binding:** pickrt does not know which address it listens on by default"
         s += f": check with {check} once it runs; " if check else "; "
-        s += "0.0.0.0 or [::] means every network interface. Set its listen address to 127.0.0.1 (see its `--help`) or firewall the port."
+        s += ("0.0.0.0 or [::] means every network interface. If so, set its listen address to 127.0.0.1 "
+              "(see its `--help`) or firewall the port.")
         return f"{s} {auth}"
     how, opt, default = bind
     if default in _LOCAL:
@@ -730,23 +824,27 @@ def _bind_text(ctx: _Ctx, cmd: str) -> str:
             expose = f"set `{opt}=0.0.0.0:{port}` in the server's environment"
         elif how == "setting":
             expose = f"turn on \"{opt}\" in its server settings"
+        elif how == "config":
+            expose = f"set {opt}"
         else:
             expose = f"pass `{opt} 0.0.0.0`"
         return (f"**Binding:** it listens on {default} by default, so only this machine can reach it. To serve other "
                 f"machines, {expose}. {auth}")
-    return (f"**Binding:** by default it listens on every interface ({default}); the command above adds "
-            f"`{opt} 127.0.0.1` so only this machine can reach it. {auth}")
+    return (f"**Binding:** by default it listens on every interface ({default}): pass `{opt} 127.0.0.1` to keep "
+            f"it on this machine. {auth}")
 
 
 def _request_model(ctx: _Ctx) -> str:
-    """The "model" field a request names: what the serve (or download) command loaded."""
+    """The "model" field a request names: the model argument of the serve (else the download) command."""
     rt, v = ctx.rt, ctx.vals
     for tpl in (rt.serve or "", rt.get_model or ""):
-        for ph in ("model_name", "hf_repo", "mlx_repo", "ollama_tag", "localai_name", "model", "gguf_repo"):
-            if "{" + ph + "}" in tpl:
-                if ph == "model_name" and "--model-name" not in tpl:
+        for tok in tpl.split():
+            if re.search(r"\{(model|model_name|hf_repo|mlx_repo|ollama_tag|localai_name|gguf_repo)\}", tok):
+                if "{model_name}" in tok and tok == "{model_name}" and "--model-name" not in tpl:
                     continue
-                return v.get(ph, "default")
+                val = (_fill(tok, v) or "").strip("\"',{}")
+                if val:
+                    return val
     return v.get("model", "default")
 
 
@@ -809,12 +907,20 @@ def _next_steps(ctx: _Ctx) -> str:
         if eng:
             name, slug, ert = eng
             ep = endpoint_for(ert)
-            out += [f"### Connect it to an engine", "",
-                    f"Install and start {name} (`pickrt guide --runtime {slug}`), then point {rt.name} at "
-                    + (f"{ep}." if ep else "its API.")
-                    + (" Open WebUI reads `OLLAMA_BASE_URL` / `OPENAI_API_BASE_URL` at start-up, or add the "
-                       "connection under Admin Settings → Connections." if rt.slug == "open-webui" else
-                       " In its settings, choose the LLM provider (Ollama, or Generic OpenAI with that base URL)."), ""]
+            native = f"http://127.0.0.1:{ert.api.default_port}" if ert.api.probe_shape == "ollama" and ert.api.default_port else None
+            if rt.slug == "open-webui":
+                how = (f"Start {rt.name} with `OLLAMA_BASE_URL={native}`" if native else f"Start {rt.name} with `OPENAI_API_BASE_URL={ep}`"
+                       if ep else f"Start {rt.name}") + " in its environment, or add the connection under Admin Settings → Connections."
+            else:
+                how = ("In its settings choose the LLM provider: "
+                       + (f"Ollama with base URL {native}, or Generic OpenAI with {ep}." if native else
+                          f"Generic OpenAI with base URL {ep}." if ep else "the engine's API."))
+            out += ["### Connect it to an engine", "",
+                    f"Install and start {name} (`pickrt guide --runtime {slug}`). {how}", ""]
+            if any((s.run or "").startswith("docker") for s in rt.install.get("docker", [])):
+                out += ["From inside a container, 127.0.0.1 is the container itself: use `host.docker.internal` "
+                        "for the host (on Linux add `--add-host=host.docker.internal:host-gateway`, and the engine "
+                        "must listen on an address the container can reach).", ""]
     notes = _notes(ctx)
     if notes:
         out += ["### Operator notes", "", bullets(notes), ""]
@@ -878,6 +984,8 @@ def _companion_md(ctx: _Ctx) -> Optional[str]:
             out += [_step_md(s, ctx.lang, False), ""]
         out.append(f"In {comp.name}'s settings choose the LLM provider "
                    + ("Ollama" if is_ollama else "Generic OpenAI") + (f" with base URL {target}." if target else "."))
+        if comp.api.default_port and comp.api.default_port == ctx.port:
+            out[-1] += f" Both default to port {ctx.port}: move one of them."
     other = [c for c in comps if c is not comp]
     if other:
         out += ["", "Also: " + ", ".join(f"{c.name} (`pickrt guide --runtime {c.slug}`)" for c in other) + "."]
@@ -927,7 +1035,9 @@ def _nodot(s: Optional[str]) -> str:
 
 
 def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:] if s else s
+    """Capitalise a sentence, but not one that starts with a name (llama-3.1-8b, pickrt's, vLLM)."""
+    first = s.split(" ", 1)[0] if s else ""
+    return s[:1].upper() + s[1:] if first.isalpha() and first.islower() else s
 
 
 def _dedupe_text(xs: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pickrt.advice import Advice, Alternative, Listed, ModelFit, Recommendation, WorkloadOut
+from pickrt.advice import Advice, Alternative, Listed, ModelFit, Recommendation, Speed, Suggestion, WorkloadOut
 from pickrt.catalog import Catalog
 from pickrt.catalog.models import Runtime
 from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
@@ -91,6 +91,7 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
 
     if rec_eval is not None:
         recommendation = _recommendation(rec_eval, hw, wl_eff, catalog)
+        recommendation.speed = _speed(rec_eval, hw, wl_eff)
         if wl.runtime and top_pick and top_pick is not rec_eval:
             recommendation.reasons.insert(0, f"you asked for {rec_eval.rt.name} with --runtime; it can run here")
         elif wl.runtime:
@@ -106,7 +107,8 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
             reasons.append(_below(e, rec_eval))
         if e.fit and e.fit.offload:
             reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
-        alternatives.append(Alternative.model_construct(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons)))
+        alternatives.append(Alternative.model_construct(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
+                                                        speed=_speed(e, hw, wl_eff)))
     for e in evals:
         if e.rt.kind == "bridge":
             companions.append(Listed.model_construct(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
@@ -135,10 +137,58 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
+    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
     return Advice.model_construct(
         hardware=profile, workload=wout, recommendation=recommendation, alternatives=alternatives,
-        rejected=rejected, companions=companions, model_fit=model_fit, warnings=_dedupe(warnings),
+        rejected=rejected, companions=companions, model_fit=model_fit, model_suggestions=suggestions,
+        warnings=_dedupe(warnings),
     )
+
+
+def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Speed]:
+    from pickrt.engine.speed import estimate
+
+    if e.fit is None or e.backend is None:
+        return None
+    est = estimate(e.rt, hw, wl, e.backend, e.fit)
+    if est is None:
+        return None
+    return Speed.model_construct(
+        decode_tps=list(est.decode_tps) if est.decode_tps else None,
+        prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
+        concurrent_sequences=est.concurrent_sequences, basis=est.basis,
+    )
+
+
+SUGGESTIONS = 5
+
+
+def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[Suggestion]:
+    """Reference models this runtime can serve here for this workload, largest first."""
+    from pickrt.engine.speed import estimate
+    from pickrt.engine.workload import ModelRef
+    from pickrt.render.commands import get_model_line
+
+    if rec.backend is None:
+        return []
+    out = []
+    for m in catalog.models:
+        w2 = dataclasses.replace(wl, model=ModelRef(spec=m, label=m.id))
+        f = best_fit(catalog, rec.rt, hw, w2, rec.backend)
+        if f is None or not f.fits or f.quant.bpw < 4 or f.required_gb > 0.92 * (f.pool.gb or 0):
+            continue
+        est = estimate(rec.rt, hw, w2, rec.backend, f)
+        out.append((m, f, est, w2))
+    out.sort(key=lambda x: (-x[0].params_b, x[0].id))
+    res = []
+    for m, f, est, w2 in out[:SUGGESTIONS]:
+        moe = f" (MoE, {m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b < m.params_b else ""
+        res.append(Suggestion.model_construct(
+            model=m.id, quant=f.quant.id, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0, 2),
+            decode_tps=list(est.decode_tps) if est and est.decode_tps else None,
+            get=get_model_line(rec.rt, w2, catalog, f), note=f"{m.params_b:g}B{moe}",
+        ))
+    return res
 
 
 # ---- evaluation -----------------------------------------------------------------------------

@@ -60,7 +60,8 @@ class HwView:
     @property
     def label(self) -> str:
         if self.accel == "apple":
-            return f"Apple {self.apple_chip or 'Silicon'}"
+            chip = self.apple_chip or "Apple Silicon"
+            return chip if chip.startswith("Apple") else f"Apple {chip}"
         if self.gpus:
             names = {g.name for g in self.gpus}
             n = len(self.gpus)

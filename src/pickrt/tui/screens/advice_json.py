@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.syntax import Syntax
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -36,9 +37,7 @@ class JsonScreen(ModalScreen[None]):
             box.border_title = "pickrt --json"
             box.border_subtitle = f"s: save to ./{FILENAME} · c: copy · Esc: close"
             with VerticalScroll(id="json-scroll"):
-                dark = self.app.current_theme.dark
-                yield Static(Syntax(self.text, "json", theme="ansi_dark" if dark else "ansi_light",
-                                    word_wrap=True, background_color="default"), id="json-text")
+                yield Static(JSONHighlighter()(Text(self.text)), id="json-text")
             yield Static("", id="json-status")
         yield Footer()
 

@@ -75,7 +75,9 @@ class HardwareScreen(Screen):
             with VerticalScroll(id="hw-facts", classes="panel") as facts:
                 facts.border_title = "This machine"
                 yield LoadingIndicator(id="hw-loading")
-                yield Static("", id="hw-status")
+                status = Static("", id="hw-status")
+                status.display = False
+                yield status
                 yield Static("", id="hw-summary")
             with VerticalScroll(id="hw-form", classes="panel form") as form:
                 form.border_title = "What if? (edit to simulate)"
@@ -142,7 +144,7 @@ class HardwareScreen(Screen):
         self.query_one("#hw-form").disabled = True
         self._detect()
 
-    @work(thread=True, exclusive=True, group="detect")
+    @work(thread=True, exclusive=True, group="detect", exit_on_error=False)
     def _detect(self) -> tuple[Profile, Optional[dict]]:
         return self.app.detect_fn(self.app.catalog)
 

@@ -18,13 +18,13 @@ from pickrt.advice import Advice
 from pickrt.tui.widgets.fitbar import FitBar
 
 
-def _bullets(items: list[str], style: str = "") -> Text:
-    t = Text()
-    for i, s in enumerate(items):
-        if i:
-            t.append("\n")
-        t.append("• ", style="bold")
-        t.append(s, style=style)
+def _bullets(items: list[str], style: str = "") -> Table:
+    """A list with hanging indents, so wrapped lines stay under their text."""
+    t = Table.grid(padding=(0, 1, 0, 0), expand=True)
+    t.add_column(width=1, no_wrap=True)
+    t.add_column(ratio=1, overflow="fold")
+    for s in items:
+        t.add_row(Text("•", style="bold"), Text(s, style=style))
     return t
 
 

@@ -25,7 +25,7 @@ FORMATS = ("any", "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4"
 
 def _label(name: str, help_: str, width: int = 14) -> Text:
     t = Text(name.ljust(width), style="bold")
-    t.append(help_, style="dim")
+    t.append(help_, style="not bold dim")
     return t
 
 
@@ -77,7 +77,9 @@ class WorkloadScreen(Screen):
                 side.border_title = "Needs"
                 yield SelectionList(*[Selection(_label(n, h, 12), n, n in f.needs) for n, h in NEEDS_HELP.items()],
                                     id="needs", compact=True)
-        yield Static("", id="wl-error", classes="error")
+        err = Static("", id="wl-error", classes="error")
+        err.display = False
+        yield err
         with Horizontal(classes="actions"):
             yield Preview(id="preview")
             yield Button("Back", id="back", classes="secondary")
@@ -116,14 +118,19 @@ class WorkloadScreen(Screen):
             wl = form.workload(app.catalog)
         except InputError as e:
             self.error = str(e)
-            self.query_one("#wl-error", Static).update(self.error)
+            self._show_error(self.error)
             preview.show_error("fix the workload to see the advice")
             return False
         self.error = None
-        self.query_one("#wl-error", Static).update("")
+        self._show_error("")
         app.workload = wl
         preview.show(lambda: app.advise(app.profile, wl))
         return True
+
+    def _show_error(self, text: str) -> None:
+        err = self.query_one("#wl-error", Static)
+        err.update(text)
+        err.display = bool(text)
 
     @on(Input.Changed)
     @on(Select.Changed)

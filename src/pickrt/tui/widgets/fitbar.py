@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -20,7 +22,7 @@ class FitBar(Widget):
     """Renders ``advice.model_fit`` (never computes it)."""
 
     DEFAULT_CSS = """
-    FitBar { height: auto; }
+    FitBar { height: auto; width: 1fr; }
     """
 
     fit: reactive[Optional[ModelFit]] = reactive(None, layout=True)
@@ -37,14 +39,30 @@ class FitBar(Widget):
             "overhead": th.warning or "yellow",
             "free": "grey50",
             "over": th.error or "red",
+            "ok": th.success or "green",
         }
 
-    def render(self) -> Text:
+    def render(self):
         f = self.fit
         if f is None:
             return Text("No model given: the memory fit is not checked (name one on the Workload step).", style="italic")
-        col = self._colors()
-        width = max(10, self.size.width or 60)
+        return _Bar(f, self._colors())
+
+
+class _Bar:
+    """Sized at render time, to the width it is given."""
+
+    def __init__(self, fit: ModelFit, colors: dict[str, str]) -> None:
+        self.fit, self.colors = fit, colors
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(10, options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines(max(10, options.max_width))
+
+    def lines(self, width: int) -> list[Text]:
+        f, col = self.fit, self.colors
         parts = [("weights", f.weights_gb), ("kv", f.kv_cache_gb), ("overhead", f.overhead_gb)]
         used = sum(v for _, v in parts) or f.required_gb
         scale_total = max(f.available_gb, used, 1e-9)
@@ -71,12 +89,12 @@ class FitBar(Widget):
             legend.append(f"{label} {v:.1f}  ")
         legend.append(f"= {f.required_gb:.1f} of {f.available_gb:.1f} GiB usable ({f.quant}) ")
         if f.fits:
-            legend.append("fits", style=f"bold {col['weights']}")
+            legend.append("fits", style=f"bold {col['ok']}")
         elif f.offload:
             legend.append("fits only by offloading to system RAM", style=f"bold {col['overhead']}")
         else:
             legend.append("does not fit", style=f"bold {col['over']}")
-        return Text("\n").join([bar, legend])
+        return [bar, legend]
 
 
 __all__ = ["FitBar", "GLYPHS"]
