@@ -26,6 +26,16 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# Live end-to-end tests: llama.cpp's real llama-server, built once from the llama-cpp-python sdist
+# and cached outside the repo (first build ~10 min on 2 cores), serving a tiny GGUF made here.
+E2E_CACHE ?= $(or $(PICKRT_E2E_CACHE),$(HOME)/.cache/pickrt-e2e)
+
+e2e: $(VENV)/.installed-test
+	PICKRT_E2E_CACHE=$(E2E_CACHE) PYTHON=$(BIN)/python bash tests/e2e/build_llama_server.sh >/dev/null
+	$(BIN)/python tests/e2e/tiny_gguf.py $(E2E_CACHE)/tiny-llama.gguf
+	PICKRT_E2E_CACHE=$(E2E_CACHE) PICKRT_E2E_MODEL=$(E2E_CACHE)/tiny-llama.gguf \
+	  $(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_cli.py
 

@@ -64,8 +64,11 @@ def fake_host() -> Profile:
     )
 
 
-def fake_detect(delay: float = 0.0, error: Optional[BaseException] = None):
+def fake_detect(delay: float = 0.0, error: Optional[BaseException] = None, gate=None):
+    """A stand-in for host detection; ``gate`` (a threading.Event) holds it until set."""
     def detect(catalog):
+        if gate is not None:
+            gate.wait(10)
         if delay:
             time.sleep(delay)
         if error is not None:

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import json
 import os
+import threading
 
 import pytest
 
@@ -347,13 +348,17 @@ async def test_guide_is_pickrt_guide(catalog):
 
 @sync
 async def test_detection_paints_at_once_and_enter_waits_for_it(catalog):
-    app = make_app(["--model", "llama-3.1-8b"], catalog=catalog, detect=fake_detect(delay=0.5))
+    gate = threading.Event()
+    app = make_app(["--model", "llama-3.1-8b"], catalog=catalog, detect=fake_detect(gate=gate))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         scr = app.screen
         assert isinstance(scr, HardwareScreen) and scr.detecting
         assert scr.query_one(LoadingIndicator).display
         await pilot.press("enter")  # pressed before detection is done: moves on once it is
+        await pilot.pause()
+        assert isinstance(app.screen, HardwareScreen)
+        gate.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.pause()

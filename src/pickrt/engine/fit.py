@@ -203,6 +203,7 @@ def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: s
     f = compute_fit(catalog, rt, hw, wl, backend, first)
     if f is None or f.fits or wl.quant_format is not None or wl.quant_spec is not None:
         return f
+    partial = None
     for qid in FALLBACK_QUANTS:
         q = catalog.find_quant(qid)
         if q is None or q.format not in rt.quant_formats or q.bpw >= first.bpw:
@@ -215,6 +216,11 @@ def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: s
         if g is not None and g.fits:
             g.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {q.id}: " + g.detail
             return g
+        if g is not None and g.partial and partial is None and not f.partial:
+            partial = g
+    if partial is not None:
+        partial.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {partial.quant.id}: " + partial.detail
+        return partial
     return f
 
 

@@ -87,7 +87,7 @@ def quant_gate(rt: Runtime, hw: HwView, fmt: Optional[str]) -> tuple[Optional[st
     if fmt not in rt.quant_formats:
         loads = ", ".join(f for f in rt.quant_formats if f != "other") or "its own format"
         return f"does not load {fmt.upper()} models (loads {loads})", None
-    if hw.accel in ("nvidia", "amd") and fmt in ("fp8", "nvfp4", "mxfp4"):
+    if hw.accel in ("nvidia", "amd", "intel") and fmt in ("fp8", "nvfp4", "mxfp4"):
         native = "fp8-native" in hw.classes if fmt == "fp8" else "fp4-native" in hw.classes
         if fmt == "mxfp4" and not native:
             # MXFP4 runs weight-only almost everywhere (Marlin/Triton kernels); native only on Blackwell / CDNA4.
@@ -97,7 +97,7 @@ def quant_gate(rt: Runtime, hw: HwView, fmt: Optional[str]) -> tuple[Optional[st
             need = ("compute capability >= 8.9 (Ada, Hopper, Blackwell) or AMD MI300" if fmt == "fp8"
                     else "Blackwell: compute capability 10.0/12.0 (B200, RTX 50, RTX PRO 6000)")
             have = f"{g.name} is {g.cc or g.spec and g.spec.gfx or 'older'}" if g else "this GPU is older"
-            if fmt in rt.quant_fallbacks:
+            if fmt in rt.quant_fallbacks and hw.accel == "nvidia":  # Marlin weight-only kernels are CUDA
                 return None, (f"{fmt.upper()} needs {need} for native tensor-core math; {have}: {rt.name} falls back to "
                               "weight-only kernels (Marlin), which work but lose the speed advantage")
             return f"{fmt.upper()} needs {need}; {have}", None
