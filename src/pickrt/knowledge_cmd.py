@@ -11,6 +11,7 @@ from pickrt.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 
 def run(a) -> int:
     from pickrt.catalog import CatalogError, load_catalog
+    from pickrt.catalog.plain import thaw
 
     if a.action == "check":
         return _check(a.dir)
@@ -34,13 +35,13 @@ def run(a) -> int:
         if rt is None:
             raise InputError(f"knowledge show: unknown runtime {a.slug!r}; known: {', '.join(cat.runtimes)}")
         if a.json:
-            sys.stdout.write(rt.model_dump_json(indent=2, exclude_none=True) + "\n")
+            sys.stdout.write(json.dumps(thaw(rt), indent=2) + "\n")
         else:
             sys.stdout.write(_show_text(rt))
         return EXIT_OK
     if a.action == "gpus":
         if a.json:
-            sys.stdout.write(json.dumps([g.model_dump(by_alias=True, exclude_none=True) for g in cat.gpus], indent=2) + "\n")
+            sys.stdout.write(json.dumps(thaw(cat.gpus, {"cls": "class"}), indent=2) + "\n")
         else:
             for g in cat.gpus:
                 cc = g.compute_capability or g.gfx or "-"
@@ -48,7 +49,7 @@ def run(a) -> int:
         return EXIT_OK
     if a.action == "models":
         if a.json:
-            sys.stdout.write(json.dumps([m.model_dump(exclude_none=True) for m in cat.models], indent=2) + "\n")
+            sys.stdout.write(json.dumps(thaw(cat.models), indent=2) + "\n")
         else:
             for m in cat.models:
                 act = f" ({m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b != m.params_b else ""

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from pickrt import __version__
-from pickrt.catalog.models import (
-    AppleChip, AppleFile, GpuFile, GpuSpec, ModelFile, ModelSpec, QuantFile, QuantSpec, Rule,
-    RuleFile, Runtime,
-)
+from pickrt.catalog.plain import Obj, freeze
+
+# Catalog entries are validated by the pydantic models in pickrt.catalog.models (imported only
+# when a file changed); the engine reads plain `Obj` copies (pickrt.catalog.plain).
+Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
+CACHE_FORMAT = 2  # bump when the cached objects change shape
 
 
 class CatalogError(Exception):
@@ -100,8 +102,8 @@ class Catalog:
                 except ValueError:
                     return None
                 if 1.0 <= b <= 8.5:
-                    return QuantSpec.model_construct(id=f"{fmt}:{b:g}", format=fmt, bpw=round(b + 0.15, 3),
-                                     source="user-given bits per weight + 0.15 for head/embeddings")
+                    return Obj(id=f"{fmt}:{b:g}", format=fmt, bpw=round(b + 0.15, 3), aliases=[], note=None,
+                               source="user-given bits per weight + 0.15 for head/embeddings")
         return None
 
     def find_apple(self, chip: str) -> Optional[AppleChip]:
@@ -184,7 +186,7 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
                 files.append((p, p.read_bytes()))
             except OSError as e:
                 raise CatalogError([f"{p}:1: cannot read: {e.strerror}"]) from None
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
     for p, b in files:
         h.update(str(p).encode())
         h.update(b"\0")
@@ -271,6 +273,8 @@ def _deep_merge(base: dict, over: dict) -> dict:
 
 def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     from pydantic import ValidationError
+
+    from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime
 
     problems: list[str] = []
     raw_runtimes: dict[str, tuple[dict, Path, bytes]] = {}
@@ -382,9 +386,9 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
 
     order = _order(runtimes)
     return Catalog(
-        runtimes={s: runtimes[s] for s in order}, rules=list(rules.values()), gpus=gpus,
-        apple_chips=chips, apple_fraction=fraction, models=list(models.values()),
-        quants=list(quants.values()), default_quant=default_quant, warnings=warnings,
+        runtimes={s: freeze(runtimes[s]) for s in order}, rules=freeze(list(rules.values())), gpus=freeze(gpus),
+        apple_chips=freeze(chips), apple_fraction=fraction, models=freeze(list(models.values())),
+        quants=freeze(list(quants.values())), default_quant=default_quant, warnings=warnings,
         files=[str(p) for p, _ in files],
     )
 

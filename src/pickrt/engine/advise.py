@@ -13,7 +13,10 @@ from typing import Optional
 
 from pickrt.advice import Advice, Alternative, Listed, ModelFit, Recommendation, Speed, Suggestion, WorkloadOut
 from pickrt.catalog import Catalog
-from pickrt.catalog.models import Runtime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Runtime
 from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
 from pickrt.engine.gates import backend_for, platform_gate, quant_gate
 from pickrt.engine.hardware import HwView, view

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from pickrt.catalog import Catalog
-from pickrt.catalog.models import ModelSpec, QuantSpec, Runtime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import ModelSpec, QuantSpec, Runtime
 from pickrt.engine.hardware import HwView
 from pickrt.engine.workload import ModelRef, Workload
 

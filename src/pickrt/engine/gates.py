@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pickrt.catalog.models import Runtime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Runtime
 from pickrt.engine.hardware import HwView
 from pickrt.engine.workload import Workload
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from pickrt.catalog import Catalog
-from pickrt.catalog.models import GpuSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import GpuSpec
 from pickrt.errors import InputError
 from pickrt.profile import GPU, Apple, CPU, Cluster, ClusterNode, Profile
 from pickrt.unified import apple_gpu_usable_gb

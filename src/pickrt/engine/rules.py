@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from pickrt.catalog.models import Condition, Rule, Runtime, Target
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Condition, Rule, Runtime, Target
 from pickrt.engine.hardware import HwView
 from pickrt.engine.workload import Workload
 

@@ -9,10 +9,16 @@ prints the comparison). Prefill is compute-bound: 2 x active params FLOPs per to
 GPU's FP16 tensor throughput, where the catalog knows it.
 """
 
+from __future__ import annotations
+
+
 from dataclasses import dataclass
 from typing import Optional
 
-from pickrt.catalog.models import Runtime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Runtime
 from pickrt.engine.fit import Fit, kv_bytes_per_sequence
 from pickrt.engine.hardware import HwView
 from pickrt.engine.workload import Workload

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Optional
 
 from pickrt.catalog import Catalog
-from pickrt.catalog.models import ModelSpec, QuantSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import ModelSpec, QuantSpec
 from pickrt.errors import InputError
 
 TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")

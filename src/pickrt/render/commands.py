@@ -6,7 +6,10 @@ import re
 from typing import Optional
 
 from pickrt.catalog import Catalog
-from pickrt.catalog.models import Runtime, Step
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Runtime, Step
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
