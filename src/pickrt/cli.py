@@ -179,7 +179,7 @@ def _local_findings(catalog) -> Optional[dict]:
     except ImportError:
         return None
     try:
-        rep = run_doctor(catalog, timeout=0.3)
+        rep = run_doctor(catalog, timeout=0.3, quick=True)
     except Exception:  # doctor is advisory: never let it break the advice
         return None
     return {"installed": installed_slugs(rep), "running": running_slugs(rep)}

@@ -134,6 +134,8 @@ class GuideCommands:
     health: Optional[list[str]]
     models: Optional[list[str]]
     chat: list[str]
+    check: Optional[list[str]] = None
+    """The Install section's "check that it is installed" command (`llama-server --version`)."""
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +165,9 @@ def guide() -> GuideCommands:
     assert chat is not None, f"the Verify section has no chat-completion curl: {curls}"
     for c in curls:
         assert f"127.0.0.1:{port}/" in url(c), f"a Verify curl does not use the serve port {port}: {shlex.join(c)}"
-    return GuideCommands(serve, port, model_arg, health, models, chat)
+    checks = [_one_line(c) for info, c in fences.get("Install", []) if info == "sh" and "--version" in c]
+    check = next((c for c in checks if c and c[0] == "llama-server"), None)
+    return GuideCommands(serve, port, model_arg, health, models, chat, check)
 
 
 # ---- running servers -------------------------------------------------------------------------------------
@@ -296,6 +300,10 @@ def html_server(port: int) -> Iterator[None]:
 
 def test_guide_serve_and_verify_commands_work(guide, tiny_model, bin_dir, tmp_path):
     assert guide.port == 8080, "the guide's port is llama-server's default (catalog api.default_port)"
+    if guide.check:
+        r = subprocess.run(guide.check, capture_output=True, text=True, env=_env(bin_dir), timeout=30,
+                           stdin=subprocess.DEVNULL)
+        assert r.returncode == 0 and "version" in (r.stdout + r.stderr), (guide.check, r.stdout, r.stderr)
     with serve_as_guided(guide, tiny_model, bin_dir, tmp_path / "work") as s:
         if guide.health:
             assert _run_curl(guide.health, guide.port, s.port).get("status") == "ok"

@@ -48,8 +48,10 @@ class Installed:
 
 
 def find_installed(catalog, *, command_timeout: float = COMMAND_TIMEOUT,
-                   app_dirs: Optional[list[Path]] = None) -> dict[str, Installed]:
-    """slug -> :class:`Installed` for every runtime of ``catalog`` (found or not), in catalog order."""
+                   app_dirs: Optional[list[Path]] = None, quick: bool = False) -> dict[str, Installed]:
+    """slug -> :class:`Installed` for every runtime of ``catalog`` (found or not), in catalog order.
+
+    ``quick``: no external commands (version commands, container images): what the advice needs."""
     runtimes = catalog.runtimes
     out = {slug: Installed(slug) for slug in runtimes}
 
@@ -63,12 +65,12 @@ def find_installed(catalog, *, command_timeout: float = COMMAND_TIMEOUT,
             if p:
                 paths[b] = p
         binary_paths[slug] = paths
-        argv = _version_argv(rt.detect.version_command, paths)
+        argv = None if quick else _version_argv(rt.detect.version_command, paths)
         if argv:
             version_jobs[slug] = argv
 
     want_images = any(rt.detect.docker_images for rt in runtimes.values())
-    image_tools = [t for t in IMAGE_TOOLS if want_images and shutil.which(t)]
+    image_tools = [] if quick else [t for t in IMAGE_TOOLS if want_images and shutil.which(t)]
 
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(version_jobs) + len(image_tools)))) as pool:
         version_futs = {slug: pool.submit(run_quiet, argv, command_timeout) for slug, argv in version_jobs.items()}

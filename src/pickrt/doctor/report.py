@@ -11,7 +11,8 @@ from pickrt.doctor import running as _running
 SCHEMA_VERSION = 1
 
 
-def run_doctor(catalog, *, timeout: float = 0.7, command_timeout: float = _installed.COMMAND_TIMEOUT) -> dict:
+def run_doctor(catalog, *, timeout: float = 0.7, command_timeout: float = _installed.COMMAND_TIMEOUT,
+               quick: bool = False) -> dict:
     """What of ``catalog`` is installed and running here. One row per runtime, in catalog order.
 
     ``timeout`` bounds each loopback probe (connect + answer); ``command_timeout`` each external
@@ -21,7 +22,7 @@ def run_doctor(catalog, *, timeout: float = 0.7, command_timeout: float = _insta
 
     def _find() -> None:
         try:
-            found["value"] = _installed.find_installed(catalog, command_timeout=command_timeout)
+            found["value"] = _installed.find_installed(catalog, command_timeout=command_timeout, quick=quick)
         except Exception as e:  # doctor reports, it never crashes on a strange machine
             found["error"] = e
 

@@ -146,7 +146,11 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
             bins = chip.bins
             if apple.gpu_cores:
                 bins = [b for b in bins if b.gpu_cores == apple.gpu_cores] or bins
-            hv.apple_bandwidth = max(b.bandwidth_gbs for b in bins) if apple.gpu_cores else min(b.bandwidth_gbs for b in bins)
+            elif apple.memory_gb:
+                # Memory options differ per bin (M3 Max 64 GB only with the 40-core GPU).
+                bins = [b for b in bins if any(abs(m - apple.memory_gb) < 1 for m in b.memory_gb)] or bins
+            # Unknown bin: the lower bandwidth, so the estimate does not promise too much.
+            hv.apple_bandwidth = min(b.bandwidth_gbs for b in bins)
         if hv.system_gb is None:
             hv.system_gb = apple.memory_gb
     cls = hv.classes

@@ -52,8 +52,8 @@ class PickrtApp(App[int]):
     SUB_TITLE = "pick a local LLM runtime"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("d", "toggle_theme", "Light/dark"),
     ]
 

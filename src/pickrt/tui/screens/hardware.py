@@ -224,12 +224,16 @@ class HardwareScreen(Screen):
         detected = self.base_detected and not edited
         self.query_one("#hw-error", Static).update(self.error or "")
         facts = self.query_one("#hw-facts")
-        if self.current is not None:
-            self.query_one("#hw-summary", Static).update(profile_table(self.current, detected=detected))
+        summary = self.query_one("#hw-summary", Static)
+        summary.set_class(bool(self.error), "stale")
+        if self.error:
+            facts.border_title = "Simulated machine (last valid answers)"
+        elif self.current is not None:
+            summary.update(profile_table(self.current, detected=detected))
             facts.border_title = "This machine" if detected else "Simulated machine"
         preview = self.query_one(Preview)
         if self.error or self.current is None:
-            preview.show_error(self.error or "no hardware yet")
+            preview.show_error("fix the hardware to see the advice" if self.error else "no hardware yet")
         else:
             profile = self.current
             preview.show(lambda: self.app.advise(profile, self.app.workload, host=detected))
