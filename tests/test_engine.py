@@ -281,3 +281,21 @@ def test_fast_json_equals_pydantic_json(capsys):
     cat = load_catalog(use_user_overlay=False)
     adv = advise(whatif_profile(cat, gpu="L40S", gpus=2), build_workload(cat, users=16, model="qwen3-32b"), cat)
     assert json.loads(dumps(adv)) == json.loads(adv.model_dump_json())
+
+
+def test_detect_json_loads_unchanged_with_hardware(tmp_path, capsys):
+    from pickrt.cli import main as cli_main
+
+    replay = tmp_path / "rec"
+    replay.mkdir()
+    src = __import__("pathlib").Path(__file__).parent / "fixtures" / "probes" / "nvidia"
+    (replay / "nvidia-smi-q.txt").write_text((src / "gls__H100SXMx8__q.txt").read_text())
+    (replay / "uname.txt").write_text("Linux x86_64\n")
+    assert cli_main(["detect", "--json", "--replay", str(replay)]) == 0
+    prof = tmp_path / "p.json"
+    prof.write_text(capsys.readouterr().out)
+    code, doc, err = run(capsys, "--hardware", str(prof), "--users", "32", "--model", "llama-3.1-70b")
+    assert code == 0, err
+    assert len(doc["hardware"]["gpus"]) == 8
+    assert doc["recommendation"]["runtime"] in ("vllm", "sglang")
+    assert doc["model_fit"]["fits"] is True
