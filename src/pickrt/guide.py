@@ -26,7 +26,7 @@ from pickrt.engine.workload import ModelRef, Workload
 from pickrt.errors import NoRuntimeError
 from pickrt.profile import Profile
 from pickrt.render.commands import endpoint_for, fill, model_values, serve_line
-from pickrt.render.markdown import autolink, bullets, code, fence, link, ref_text, source_text
+from pickrt.render.markdown import autolink, bullets, fence, link, ref_text, source_text
 
 # How a server is told which address to listen on, and what it listens on when not told.
 # (how, option, default bind); default None means pickrt does not know, and the guide says how to check.
@@ -174,12 +174,16 @@ def _hw_label(hw: HwView) -> str:
     if hw.accel == "apple":
         mem = hw.profile.apple.memory_gb if hw.profile.apple else None
         label = re.sub(r"^(Apple )+", "Apple ", hw.label)
-        return f"{label}, {mem:g} GiB unified memory" if mem else label
+        return f"{label}, {_gib(mem)} GiB unified memory" if mem else label
     if hw.gpus:
         vram = hw.gpus[0].vram_gb
-        base = hw.label + (f", {vram:g} GiB VRAM" + (" each" if len(hw.gpus) > 1 else "") if vram else "")
+        base = hw.label + (f", {_gib(vram)} GiB VRAM" + (" each" if len(hw.gpus) > 1 else "") if vram else "")
         return base + (f", {hw.nodes} nodes" if hw.nodes > 1 else "")
-    return "CPU only" + (f", {hw.system_gb:g} GiB RAM" if hw.system_gb else "")
+    return "CPU only" + (f", {_gib(hw.system_gb)} GiB RAM" if hw.system_gb else "")
+
+
+def _gib(x: float) -> str:
+    return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
 # ---- filling command templates ----------------------------------------------------------------
@@ -251,6 +255,20 @@ def _fit_for(ctx: _Ctx, mwl: Workload) -> Optional[Fit]:
     return compute_fit(ctx.catalog, ctx.rt, ctx.hw, mwl, ctx.backend, q)
 
 
+def _fitting(ctx: _Ctx) -> list[tuple[ModelSpec, Workload, Fit]]:
+    """Reference models this runtime can fetch by name and whose whole workload fits here."""
+    need = _needed_fields(ctx.rt)
+    out = []
+    for m in ctx.catalog.models:
+        if not all(getattr(m, f, None) for f in need):
+            continue
+        mwl = _with_model(ctx.wl, m)
+        f = _fit_for(ctx, mwl)
+        if f is not None and f.fits:
+            out.append((m, mwl, f))
+    return out
+
+
 def _pick_model(ctx: _Ctx) -> Optional[_Model]:
     rt, wl = ctx.rt, ctx.wl
     if rt.kind == "bridge" or ctx.backend is None:
@@ -264,14 +282,7 @@ def _pick_model(ctx: _Ctx) -> Optional[_Model]:
             return _Model(ref, wl, _fit_for(ctx, wl), "the model file you gave", have_file=True)
         if ref.exact and all(getattr(ref.spec, f, None) for f in need):
             return _Model(ref, wl, _fit_for(ctx, wl), "the model you asked for")
-    cands: list[tuple[ModelSpec, Workload, Fit]] = []
-    for m in ctx.catalog.models:
-        if not all(getattr(m, f, None) for f in need):
-            continue
-        mwl = _with_model(wl, m)
-        f = _fit_for(ctx, mwl)
-        if f is not None and f.fits:
-            cands.append((m, mwl, f))
+    cands = _fitting(ctx)
     if not cands:
         if ref is not None:
             return _Model(ref, wl, _fit_for(ctx, wl), "the model you asked for")
@@ -284,25 +295,25 @@ def _pick_model(ctx: _Ctx) -> Optional[_Model]:
     return _Model(mwl.model, mwl, f, "the largest reference model that fits this runtime here")
 
 
-def _smaller_first(ctx: _Ctx) -> Optional[tuple[ModelSpec, str]]:
-    """A quick first model (about 8B) when the guide picked a big one on its own."""
+def _smaller_first(ctx: _Ctx) -> Optional[tuple[ModelSpec, str, str]]:
+    """Another model worth naming: one that fits entirely when the asked-for one does not, or a
+    quick ~8B first test when the guide picked a big model on its own."""
     mm = ctx.model
-    if mm is None or mm.why.startswith("the model") or mm.ref.spec.params_b <= 16:
+    if mm is None or mm.have_file or not ctx.rt.get_model:
         return None
-    need = _needed_fields(ctx.rt)
-    best = None
-    for m in ctx.catalog.models:
-        if not all(getattr(m, f, None) for f in need) or m.params_b > 10 or m.params_b < 6:
-            continue
-        mwl = _with_model(ctx.wl, m)
-        f = _fit_for(ctx, mwl)
-        if f is not None and f.fits and (best is None or m.params_b > best[0].params_b):
-            best = (m, mwl, f)
-    if best is None or not ctx.rt.get_model:
+    if mm.fit is not None and not mm.fit.fits:
+        cands = [c for c in _fitting(ctx) if c[0].params_b < mm.ref.spec.params_b]
+        why = "Fits entirely in {mem} instead".format(mem="GPU memory" if mm.fit.pool.kind == "vram" else "memory")
+    elif ctx.wl.model is None and mm.ref.spec.params_b > 16:
+        cands = [c for c in _fitting(ctx) if 6 <= c[0].params_b <= 10]
+        why = "For a quicker first test, a smaller model"
+    else:
         return None
-    m, mwl, f = best
+    if not cands:
+        return None
+    m, mwl, f = max(cands, key=lambda c: c[0].params_b)
     line = _fill(ctx.rt.get_model, _vals(ctx, mwl, f))
-    return (m, line) if line else None
+    return (m, line, f"{why} ({m.id} at {f.quant.id}, {f.required_gb:.1f} GiB)") if line else None
 
 
 # ---- sections ---------------------------------------------------------------------------------
@@ -482,7 +493,7 @@ def _accel_item(ctx: _Ctx) -> str:
     if b == "vulkan":
         return f"**GPU:** a Vulkan driver for {hw.label}." + (f" {_nodot(acc.vulkan.note)}." if acc.vulkan.note else "")
     if b == "cpu":
-        mem = f" ({hw.system_gb:g} GiB RAM)" if hw.system_gb else ""
+        mem = f" ({_gib(hw.system_gb)} GiB RAM)" if hw.system_gb else ""
         return f"**GPU:** none needed: {rt.name} runs on the CPU here{mem}; expect a few tokens per second on large models." + (
             f" {_nodot(acc.cpu.note)}." if acc.cpu.note else "")
     return "**GPU:** see the project's documentation."
@@ -551,8 +562,8 @@ def _install(ctx: _Ctx) -> str:
     if not steps:
         out.append(f"The catalog has no {OS_NAME.get(os_, os_)} install steps for {rt.name}: see "
                    + (f"<{rt.homepage}>." if rt.homepage else "the project's documentation."))
-    for i, s in enumerate(steps):
-        out.append(_step_md(s, ctx.lang, i == 0 and len(steps) > 1))
+    for s in steps:
+        out.append(_step_md(s, ctx.lang))
         out.append("")
     if rt.detect.version_command and any(s.run for s in steps):
         out += ["Check that it is installed:", "", fence(rt.detect.version_command, ctx.lang), ""]
@@ -563,7 +574,7 @@ def _install(ctx: _Ctx) -> str:
     return "\n".join(out)
 
 
-def _step_md(s: Step, lang: str, first_of_many: bool) -> str:
+def _step_md(s: Step, lang: str) -> str:
     if s.run:
         return fence(s.run, lang)
     text = _nodot(s.text or "")
@@ -672,11 +683,11 @@ def _get_model(ctx: _Ctx) -> str:
                 fence(f"hf download {spec.hf_repo}", ctx.lang)]
     small = _smaller_first(ctx)
     if small:
-        m, sline = small
+        m, sline, lead = small
         if _is_prose(sline):
-            out += ["", f"For a quicker first test, a smaller model ({m.id}): {_nodot(sline)}."]
+            out += ["", f"{lead}: {_nodot(sline)}."]
         else:
-            out += ["", f"For a quicker first test, a smaller model ({m.id}):", "", fence(_os_cmd(ctx, sline), ctx.lang)]
+            out += ["", f"{lead}:", "", fence(_os_cmd(ctx, sline), ctx.lang)]
     return "\n".join(out)
 
 
@@ -962,7 +973,7 @@ def _companion_md(ctx: _Ctx) -> Optional[str]:
         if cport == ctx.port:
             cport = 3000
         for s in steps:
-            out += [_step_md(s, ctx.lang, False), ""]
+            out += [_step_md(s, ctx.lang), ""]
         var = "OLLAMA_BASE_URL" if is_ollama else "OPENAI_API_BASE_URL"
         serve = serve_line(comp, None, ctx.catalog, port=cport) or f"open-webui serve --port {cport}"
         serve += " --host 127.0.0.1" if "--host" not in serve else ""
@@ -981,7 +992,7 @@ def _companion_md(ctx: _Ctx) -> Optional[str]:
             out[-1] += f" Add {rt.name}'s endpoint under Admin Settings → Connections."
     else:
         for s in steps:
-            out += [_step_md(s, ctx.lang, False), ""]
+            out += [_step_md(s, ctx.lang), ""]
         out.append(f"In {comp.name}'s settings choose the LLM provider "
                    + ("Ollama" if is_ollama else "Generic OpenAI") + (f" with base URL {target}." if target else "."))
         if comp.api.default_port and comp.api.default_port == ctx.port:

@@ -329,7 +329,11 @@ def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Reco
     reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])] or [rt.summary]
     notes = list(e.notes)
     port = rt.api.default_port
-    if port:
+    bind = rt.api.bind_default or ""
+    if port and bind.startswith("0.0.0.0"):
+        notes.append(f"Listens on all interfaces ({bind}) by default: bind it to 127.0.0.1 (--host 127.0.0.1) unless "
+                      "other machines must reach it, and then put a reverse proxy with authentication in front.")
+    elif port:
         notes.append(f"Listens on 127.0.0.1:{port} by default; keep it on localhost and put a reverse proxy with "
                       "authentication in front before exposing it to a network.")
     notes.extend(n.text for n in rt.operator_notes)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pickrt.catalog.models import Runtime, Step
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 
 
 def endpoint_for(rt: Runtime, port: Optional[int] = None) -> Optional[str]:
@@ -47,7 +47,7 @@ def model_values(rt: Runtime, wl, catalog: Optional[Catalog], fit=None, port: Op
         "quant": qfile,
         "model_name": name,
         "localai_name": (m.id if m else "qwen3-8b"),
-        "bits": quant.split(":")[-1] if ":" in quant else "4.0",
+        "bits": _bits(quant),
         "exl2_repo": f"turboderp/{name}-exl2",
         "exl3_repo": f"turboderp/{name}-exl3",
     }
@@ -63,6 +63,15 @@ def model_values(rt: Runtime, wl, catalog: Optional[Catalog], fit=None, port: Op
         model = vals["hf_repo"]
     vals["model"] = model
     return vals
+
+
+def _bits(quant: str) -> str:
+    """EXL2/EXL3 repos name branches like 4.0bpw, 4.65bpw."""
+    try:
+        b = float(quant.split(":")[-1]) if ":" in quant else 4.0
+    except ValueError:
+        return "4.0"
+    return f"{b:.1f}" if abs(b * 10 - round(b * 10)) < 1e-9 else f"{b:g}"
 
 
 def fill(template: Optional[str], vals: dict[str, str]) -> Optional[str]:

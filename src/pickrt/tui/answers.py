@@ -18,17 +18,17 @@ from pickrt.profile import Profile
 TRAFFIC_HELP = {
     "chat": "one person, interactive",
     "diverse": "many users, unrelated prompts",
-    "shared-prefix": "many requests share a long prompt (system prompt, RAG)",
+    "shared-prefix": "many requests share a long prompt",
     "structured": "JSON or grammar-constrained output",
     "agent-loop": "an agent re-sends a growing context in a loop",
     "batch": "offline jobs: throughput over latency",
 }
 NEEDS_HELP = {
-    "gui": "a desktop app with a window",
-    "single-file": "one executable, nothing to install",
+    "gui": "a desktop app",
+    "single-file": "one executable file",
     "openai-api": "an OpenAI-compatible API",
     "multimodal": "images as input",
-    "hf-hub": "load models straight from Hugging Face",
+    "hf-hub": "models from Hugging Face",
     "kubernetes": "deploy on Kubernetes",
     "chat-ui": "a web chat UI for people",
     "rag": "chat with documents",
@@ -158,6 +158,21 @@ class WorkloadForm:
         )
 
 
+_FIELD_NAMES = [
+    ("--interconnect", "Link"), ("--hardware", "Profile file"), ("--cpu-only", "CPU only"), ("--context", "Context"),
+    ("--traffic", "Traffic"), ("--runtime", "Runtime"), ("--memory", "Memory"), ("--apple", "Apple"),
+    ("--nodes", "Nodes"), ("--users", "Users"), ("--model", "Model"), ("--quant", "Quant"), ("--goal", "Goal"),
+    ("--need", "Needs"), ("--gpus", "Count"), ("--vram", "VRAM"), ("--gpu", "GPU"), ("--os", "OS"),
+]
+
+
+def form_message(msg: str) -> str:
+    """An engine message about options, worded for the form: '--vram GB' -> 'VRAM'."""
+    for opt, label in _FIELD_NAMES:
+        msg = re.sub(re.escape(opt) + r"(?: (?:GB|N))?(?![\w-])", label, msg)
+    return msg
+
+
 def compute_advice(profile: Profile, wl, catalog, local: Optional[dict] = None):
     """Exactly what ``pickrt --json`` prints, as the Advice object."""
     from pickrt.engine.advise import advise
@@ -203,4 +218,4 @@ def initial_profile(a: argparse.Namespace, catalog) -> Optional[Profile]:
 
 
 __all__ = ["GOAL_HELP", "HardwareForm", "NEEDS_HELP", "TRAFFIC_HELP", "WorkloadForm", "chip_family",
-           "compute_advice", "initial_profile", "install_commands", "whatif_given"]
+           "compute_advice", "form_message", "initial_profile", "install_commands", "whatif_given"]

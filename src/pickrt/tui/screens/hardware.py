@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from pickrt.errors import InputError
 from pickrt.profile import Profile
-from pickrt.tui.answers import HardwareForm, chip_family, initial_profile
+from pickrt.tui.answers import HardwareForm, chip_family, form_message, initial_profile
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 from pickrt.tui.widgets.profile_view import profile_table
@@ -124,7 +125,8 @@ class HardwareScreen(Screen):
             # Bad what-if options or profile file: show why, and let the form fix it.
             self.base = None
             self.initial = app.hardware_form
-            self._set_status(f"[b]Could not build the profile:[/b] {e}\nEdit the fields on the right.", error=True)
+            self._set_status(Text.assemble(("Could not build the profile: ", "bold"), str(e),
+                                           "\nEdit the fields on the right."), error=True)
             self._show_loading(False)
             self._recompute()
             return
@@ -164,7 +166,8 @@ class HardwareScreen(Screen):
                 why = f"host detection is not available ({err})"
             self.base, self.base_detected = None, False
             self.initial = HardwareForm()
-            self._set_status(f"[b]Detection failed:[/b] {why}\nDescribe the hardware on the right.", error=True)
+            self._set_status(Text.assemble(("Detection failed: ", "bold"), why,
+                                           "\nDescribe the hardware on the right."), error=True)
         else:
             return
         self.detecting = False
@@ -220,14 +223,14 @@ class HardwareScreen(Screen):
             try:
                 self.current, self.error = form.profile(self.app.catalog), None
             except InputError as e:
-                self.error = str(e)
+                self.error = form_message(str(e))
         detected = self.base_detected and not edited
-        self.query_one("#hw-error", Static).update(self.error or "")
+        self.query_one("#hw-error", Static).update(Text(self.error or ""))
         facts = self.query_one("#hw-facts")
         summary = self.query_one("#hw-summary", Static)
         summary.set_class(bool(self.error), "stale")
         if self.error:
-            facts.border_title = "Simulated machine (last valid answers)"
+            facts.border_title = "Last valid answers"
         elif self.current is not None:
             summary.update(profile_table(self.current, detected=detected))
             facts.border_title = "This machine" if detected else "Simulated machine"
@@ -253,7 +256,7 @@ class HardwareScreen(Screen):
         self.action_next()
 
     # -- actions -----------------------------------------------------------------------------
-    def _set_status(self, text: str, error: bool = False) -> None:
+    def _set_status(self, text: "str | Text", error: bool = False) -> None:
         st = self.query_one("#hw-status", Static)
         st.update(text)
         st.set_class(error, "error")

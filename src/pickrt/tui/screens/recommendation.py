@@ -32,8 +32,8 @@ def _table(rows: list[tuple], headers: tuple[str, ...]) -> Table:
     t = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
     for i, h in enumerate(headers):
         last = i == len(headers) - 1
-        t.add_column(h, ratio=1 if last else None, no_wrap=not last, overflow="fold",
-                     style="bold" if i == 0 else ("dim" if not last else ""))
+        t.add_column(h, ratio=1 if last else None, no_wrap=0 < i < len(headers) - 1, overflow="fold",
+                     max_width=None if last else 22, style="bold" if i == 0 else ("dim" if not last else ""))
     for r in rows:
         t.add_row(*r)
     return t
@@ -154,7 +154,8 @@ class RecommendationScreen(Screen):
         d = self.query_one("#fit-detail", Static)
         d.display = not d.display
         if d.display:
-            self.query_one("#rec-body", VerticalScroll).scroll_to_widget(d)
+            body = self.query_one("#rec-body", VerticalScroll)
+            self.call_after_refresh(body.scroll_to_widget, d)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -16,7 +16,7 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from pickrt.errors import InputError
-from pickrt.tui.answers import GOAL_HELP, NEEDS_HELP, TRAFFIC_HELP, WorkloadForm
+from pickrt.tui.answers import GOAL_HELP, NEEDS_HELP, TRAFFIC_HELP, WorkloadForm, form_message
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 
@@ -117,7 +117,7 @@ class WorkloadScreen(Screen):
         try:
             wl = form.workload(app.catalog)
         except InputError as e:
-            self.error = str(e)
+            self.error = form_message(str(e))
             self._show_error(self.error)
             preview.show_error("fix the workload to see the advice")
             return False
@@ -129,7 +129,7 @@ class WorkloadScreen(Screen):
 
     def _show_error(self, text: str) -> None:
         err = self.query_one("#wl-error", Static)
-        err.update(text)
+        err.update(Text(text))
         err.display = bool(text)
 
     @on(Input.Changed)

@@ -66,28 +66,32 @@ class _Bar:
         parts = [("weights", f.weights_gb), ("kv", f.kv_cache_gb), ("overhead", f.overhead_gb)]
         used = sum(v for _, v in parts) or f.required_gb
         scale_total = max(f.available_gb, used, 1e-9)
-        bar = Text()
-        cells = 0
+        avail_cells = int(round(f.available_gb / scale_total * width))
+        keys: list[str] = []
         for key, v in parts:
             n = int(round(v / scale_total * width))
             if v > 0 and n == 0:
                 n = 1
-            n = min(n, width - cells)
-            bar.append(GLYPHS[key] * n, style=col[key])
-            cells += n
-        avail_cells = int(round(f.available_gb / scale_total * width))
-        if cells < avail_cells:
-            bar.append(GLYPHS["free"] * (avail_cells - cells), style=col["free"])
-            cells = avail_cells
-        elif used > f.available_gb and avail_cells < width:
-            # Show where usable memory ends: everything right of the mark does not fit.
-            bar.stylize(f"reverse {col['over']}", avail_cells, cells)
+            keys.extend([key] * n)
+        keys = keys[:width]
+        keys.extend(["free"] * max(0, avail_cells - len(keys)))
+        bar = Text()
+        for i, key in enumerate(keys):
+            if i >= avail_cells:
+                # Past usable memory: what does not fit, marked by glyph and colour.
+                bar.append(GLYPHS["over"], style=col["over"])
+            else:
+                bar.append(GLYPHS[key], style=col[key])
         legend = Text()
         for key, label, v in (("weights", "weights", f.weights_gb), ("kv", "KV cache", f.kv_cache_gb),
                               ("overhead", "overhead", f.overhead_gb)):
             legend.append(GLYPHS[key] + " ", style=col[key])
             legend.append(f"{label} {v:.1f}  ")
-        legend.append(f"= {f.required_gb:.1f} of {f.available_gb:.1f} GiB usable ({f.quant}) ")
+        if used > f.available_gb:
+            legend.append(GLYPHS["over"] + " ", style=col["over"])
+            legend.append(f"over by {f.required_gb - f.available_gb:.1f}  ")
+        with_rt = f", {f.runtime}" if f.runtime else ""
+        legend.append(f"= {f.required_gb:.1f} of {f.available_gb:.1f} GiB usable ({f.quant}{with_rt}) ")
         if f.fits:
             legend.append("fits", style=f"bold {col['ok']}")
         elif f.offload:
