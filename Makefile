@@ -27,7 +27,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 # Live end-to-end tests: llama.cpp's real llama-server, built once from the llama-cpp-python sdist
-# and cached outside the repo (first build ~10 min on 2 cores), serving a tiny GGUF made here.
+# and cached outside the repo (first build 10-20 min on 2 cores), serving a tiny GGUF made here.
 E2E_CACHE ?= $(or $(PICKRT_E2E_CACHE),$(HOME)/.cache/pickrt-e2e)
 
 e2e: $(VENV)/.installed-test

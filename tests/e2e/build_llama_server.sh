@@ -10,7 +10,7 @@
 #   JOBS               parallel compile jobs (default: nproc)
 #
 # The binary is statically linked against llama/ggml (BUILD_SHARED_LIBS=OFF) so that it runs from
-# the cache on its own. A first build takes about 9-10 minutes on 2 cores; later runs reuse it.
+# the cache on its own. A first build takes 10-20 minutes on 2 cores (19 min measured on a busy machine); later runs reuse it.
 # A missing tool is an error (exit 2), never a skip. Progress goes to stderr; stdout is the path.
 set -euo pipefail
 
@@ -94,7 +94,7 @@ cmake -S "$SRC" -B "$WORK/build" \
   -DLLAMA_BUILD_COMMIT="$LLAMA_BUILD_COMMIT" \
   >"$WORK/configure.log" 2>&1 || { tail -n 40 "$WORK/configure.log" >&2; die "cmake configure failed (log: $WORK/configure.log)"; }
 
-log "building target llama-server with $JOBS jobs (about 9-10 minutes on 2 cores)"
+log "building target llama-server with $JOBS jobs (about 10-20 minutes on 2 cores)"
 cmake --build "$WORK/build" --target llama-server -j "$JOBS" >"$WORK/build.log" 2>&1 \
   || { tail -n 60 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
 

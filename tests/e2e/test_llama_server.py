@@ -88,13 +88,19 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def llama_version(llama_server: Path) -> str:
-    """The build number `llama-server --version` prints, as a release tag (b11312)."""
+def llama_versions(llama_server: Path) -> set[str]:
+    """What doctor must report as this binary's version: the release tag of its build number (b11312).
+    llama.cpp printed ``version: 6123 (e2e5ad2b)`` until 2026 and now prints
+    ``version: 0.5.0-dev (build 11312, commit 0c1e570)``."""
     out = subprocess.run([str(llama_server), "--version"], capture_output=True, text=True, timeout=30,
                          stdin=subprocess.DEVNULL)
-    m = re.search(r"version:\s*(\d+)", out.stdout + out.stderr)
-    assert m, f"llama-server --version printed no build number:\n{out.stdout}{out.stderr}"
-    return f"b{m.group(1)}"
+    text = out.stdout + out.stderr
+    m = re.search(r"version:\s*(\S+)\s*\(build\s+(\d+)", text)
+    if m:
+        return {f"b{m.group(2)}"}
+    m = re.search(r"version:\s*(\d+)\s*\(", text)
+    assert m, f"llama-server --version printed no build number:\n{text}"
+    return {f"b{m.group(1)}"}
 
 
 def _pickrt(*args: str, env: Optional[dict] = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -298,8 +304,8 @@ def html_server(port: int) -> Iterator[None]:
 # ---- (a) the guide, followed -----------------------------------------------------------------------------
 
 
-def test_guide_serve_and_verify_commands_work(guide, tiny_model, bin_dir, tmp_path):
-    assert guide.port == 8080, "the guide's port is llama-server's default (catalog api.default_port)"
+def test_guide_serve_and_verify_commands_work(guide, tiny_model, bin_dir, tmp_path, catalog):
+    assert guide.port == catalog.runtimes["llama-cpp"].api.default_port, "the guide serves on the catalog's port"
     if guide.check:
         r = subprocess.run(guide.check, capture_output=True, text=True, env=_env(bin_dir), timeout=30,
                            stdin=subprocess.DEVNULL)
@@ -340,14 +346,16 @@ def _row(report: dict, slug: str = "llama-cpp") -> dict:
     return rows[0]
 
 
-def _overlay(root: Path, port: int) -> Path:
+def _overlay(root: Path, port: int, slugs: tuple[str, ...] = ("llama-cpp",)) -> Path:
+    """A catalog overlay that moves ``slugs`` to ``port``."""
     d = root / "overlay"
     (d / "runtimes").mkdir(parents=True, exist_ok=True)
-    (d / "runtimes" / "llama-cpp.yaml").write_text(f"slug: llama-cpp\napi:\n  default_port: {port}\n")
+    for slug in slugs:
+        (d / "runtimes" / f"{slug}.yaml").write_text(f"slug: {slug}\napi:\n  default_port: {port}\n")
     return d
 
 
-def test_doctor_running_stopped_and_impostor(guide, tiny_model, bin_dir, llama_version, tmp_path):
+def test_doctor_running_stopped_and_impostor(guide, tiny_model, bin_dir, llama_versions, tmp_path):
     with serve_as_guided(guide, tiny_model, bin_dir, tmp_path / "work") as s:
         port = s.port
         overlay = _overlay(tmp_path, port)
@@ -357,7 +365,7 @@ def test_doctor_running_stopped_and_impostor(guide, tiny_model, bin_dir, llama_v
         row = _row(rep)
         assert row["installed"] is True, row
         assert row["where"] == str(bin_dir / "llama-server"), row
-        assert row["version"] == llama_version, row
+        assert row["version"] in llama_versions, row
         assert row["running"] is True, (row, rep["warnings"])
         assert row["endpoint"] == f"http://127.0.0.1:{port}/v1", row
         assert row["models"] == served_ids, row
@@ -369,7 +377,7 @@ def test_doctor_running_stopped_and_impostor(guide, tiny_model, bin_dir, llama_v
     # stopped: still installed, not running, nothing on the port
     rep = _doctor(overlay, bin_dir)
     row = _row(rep)
-    assert row["installed"] is True and row["version"] == llama_version, row
+    assert row["installed"] is True and row["version"] in llama_versions, row
     assert row["running"] is False and row["endpoint"] is None and row["models"] == [], row
     assert f"nothing listens on :{port}" in row["detail"], row
 
@@ -382,3 +390,20 @@ def test_doctor_running_stopped_and_impostor(guide, tiny_model, bin_dir, llama_v
         assert row["running"] is False and row["endpoint"] is None and row["models"] == [], row
         assert "taken by something else" in row["detail"], row
         assert any(f"port {port}" in w for w in rep["warnings"]), rep["warnings"]
+
+
+def test_doctor_tells_llama_server_from_runtimes_sharing_its_port(guide, tiny_model, bin_dir, catalog, tmp_path):
+    """As on a real machine, where llama-server's 8080 is also llamafile's, LocalAI's, MLX LM's... port."""
+    default = catalog.runtimes["llama-cpp"].api.default_port
+    sharing = tuple(slug for slug, rt in catalog.runtimes.items() if rt.api.default_port == default)
+    assert "llama-cpp" in sharing and len(sharing) > 1, sharing
+    with serve_as_guided(guide, tiny_model, bin_dir, tmp_path / "work") as s:
+        rep = _doctor(_overlay(tmp_path, s.port, sharing), bin_dir)
+        row = _row(rep)
+        assert row["running"] is True and row["endpoint"] == f"http://127.0.0.1:{s.port}/v1", row
+        assert "owned_by" in row["detail"], row
+        for slug in sharing:
+            if slug != "llama-cpp":
+                other = _row(rep, slug)
+                assert other["running"] is False, other
+                assert f":{s.port} answers as {catalog.runtimes['llama-cpp'].name}" in other["detail"], other

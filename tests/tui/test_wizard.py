@@ -108,11 +108,22 @@ async def test_recommendation_lists_every_other_runtime(catalog):
     async with app.run_test(size=SIZE) as pilot:
         await _enter_until(pilot, RecommendationScreen)
         adv = app.screen.advice
-        shown = _screen_text(app)
-        for group in (adv.alternatives, adv.rejected, adv.companions):
-            for item in group:
-                assert item.name in shown, item.runtime
-                assert item.reasons[0][:30] in shown.replace("\n", " ") or item.reasons[0][:12] in shown
+        from rich.table import Table
+
+        rows = {}  # runtime name -> the reasons cell, from every table on the screen
+        for st in app.screen.query(Static):
+            t = st.content
+            if isinstance(t, Table) and t.columns and t.columns[0].header == "Runtime":
+                names = [str(c) for c in t.columns[0]._cells]
+                why = [_text(Static(c)) for c in t.columns[-1]._cells]
+                rows.update(zip(names, why))
+        listed = [*adv.alternatives, *adv.rejected, *adv.companions]
+        assert len(listed) == len(catalog.runtimes) - 1  # everything but the pick, once
+        for item in listed:
+            assert item.name in rows, item.runtime
+            flat = " ".join(rows[item.name].split())
+            for reason in item.reasons:
+                assert " ".join(reason.split()) in flat, (item.runtime, reason)
         # the fit bar's arithmetic is one key away
         detail = app.screen.query_one("#fit-detail")
         assert not detail.display
@@ -419,3 +430,23 @@ async def test_theme_toggle(catalog):
         await pilot.press("d")
         await pilot.pause()
         assert app.current_theme.dark is not dark
+
+
+@sync
+async def test_mouse_works(catalog):
+    app = make_app(APPLE_ARGV, catalog=catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#next")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkloadScreen)
+        await pilot.click("#traffic-diverse")
+        await pilot.pause()
+        assert app.workload.traffic == "diverse"
+        await pilot.click("#next")
+        await pilot.pause()
+        assert isinstance(app.screen, RecommendationScreen)
+        assert app.screen.advice.workload.traffic == "diverse"
+        await pilot.click("#json")
+        await pilot.pause()
+        assert isinstance(app.screen, JsonScreen)

@@ -12,6 +12,8 @@ from typing import Optional
 _SEMVER = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:[-+][0-9A-Za-z][0-9A-Za-z.+-]*|(?:a|b|rc|\.dev|\.post)\d+)?(?!\.?\w)")
 _BUILD = re.compile(r"(?<![\w.])b\d{3,}(?!\.?\w)")
 # llama.cpp prints "version: 6123 (e2e5ad2b)": that build number is the release tag b6123.
+_BUILD_NUMBER = re.compile(r"\(build\s+(\d{3,})")
+"""llama.cpp >= 0.5: 'version: 0.5.0-dev (build 11312, commit 0c1e570)': the build number names the release."""
 _LLAMA_BUILD = re.compile(r"version:?\s*(\d{3,})\s*\(")
 
 
@@ -29,7 +31,7 @@ def parse_version(text: str) -> Optional[str]:
         low = line.lower()
         if "version" in low:
             tail = line[low.index("version"):]
-            m = _LLAMA_BUILD.search(tail)
+            m = _BUILD_NUMBER.search(tail) or _LLAMA_BUILD.search(tail)
             if m:
                 return f"b{m.group(1)}"
             m = _SEMVER.search(tail) or _BUILD.search(tail)

@@ -9,14 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 from textual.worker import Worker, WorkerState
 
 from pickrt.errors import InputError
 from pickrt.profile import Profile
-from pickrt.tui.answers import HardwareForm, chip_family, form_message, initial_profile
+from pickrt.tui.answers import HardwareForm, form_message, initial_profile
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 from pickrt.tui.widgets.profile_view import profile_table
@@ -75,6 +75,7 @@ class HardwareScreen(Screen):
         with Horizontal(id="hw-body", classes="body"):
             with VerticalScroll(id="hw-facts", classes="panel") as facts:
                 facts.border_title = "This machine"
+                facts.can_focus = False  # Tab goes to the fields; the wheel still scrolls
                 yield LoadingIndicator(id="hw-loading")
                 status = Static("", id="hw-status")
                 status.display = False
@@ -82,6 +83,7 @@ class HardwareScreen(Screen):
                 yield Static("", id="hw-summary")
             with VerticalScroll(id="hw-form", classes="panel form") as form:
                 form.border_title = "What if? (edit to simulate)"
+                form.can_focus = False
                 with Horizontal(classes="row"):
                     yield Label("GPU", classes="label")
                     yield Picker([g.name for g in cat.gpus], f.gpu, placeholder="none (CPU only)",
@@ -291,4 +293,4 @@ class HardwareScreen(Screen):
             self._fill_form(self.initial)
 
 
-__all__ = ["HardwareScreen", "chip_family"]
+__all__ = ["HardwareScreen"]

@@ -47,6 +47,7 @@ class WorkloadScreen(Screen):
         with Horizontal(id="wl-body", classes="body"):
             with VerticalScroll(id="wl-main", classes="panel form") as main:
                 main.border_title = "Workload"
+                main.can_focus = False  # Tab goes to the fields, which scroll into view
                 yield Label("Traffic shape", classes="heading")
                 with RadioSet(id="traffic", compact=True):
                     for name, help_ in TRAFFIC_HELP.items():
@@ -75,6 +76,7 @@ class WorkloadScreen(Screen):
                                  prompt="pickrt's pick", value=f.runtime or Select.NULL, compact=True, id="runtime")
             with VerticalScroll(id="wl-side", classes="panel") as side:
                 side.border_title = "Needs"
+                side.can_focus = False
                 yield SelectionList(*[Selection(_label(n, h, 12), n, n in f.needs) for n, h in NEEDS_HELP.items()],
                                     id="needs", compact=True)
         err = Static("", id="wl-error", classes="error")
