@@ -73,13 +73,13 @@ class Catalog:
         return None
 
     def _gpu_index(self) -> dict[str, GpuSpec]:
-        idx = getattr(self, "_gpu_idx", None)
+        idx = self.__dict__.get("_gpu_idx")
         if idx is None:
             idx = {}
             for g in self.gpus:
                 for n in [g.name, *g.aliases]:
                     idx.setdefault(_norm_gpu(n), g)
-            object.__setattr__(self, "_gpu_idx", idx)
+            self.__dict__["_gpu_idx"] = idx
         return idx
 
     def find_model(self, name: str) -> Optional[ModelSpec]:
@@ -91,9 +91,15 @@ class Catalog:
 
     def find_quant(self, name: str) -> Optional[QuantSpec]:
         key = name.strip().lower()
-        for q in self.quants:
-            if key == q.id or key in q.aliases:
-                return q
+        idx = self.__dict__.get("_quant_idx")
+        if idx is None:
+            idx = {}
+            for q in self.quants:
+                for k in (q.id, *q.aliases):
+                    idx.setdefault(k, q)
+            self.__dict__["_quant_idx"] = idx
+        if key in idx:
+            return idx[key]
         if ":" in key:  # exl2:4.65 with an arbitrary bpw
             fmt, _, bits = key.partition(":")
             if fmt in ("exl2", "exl3"):

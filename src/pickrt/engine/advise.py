@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pickrt.advice import Advice, Alternative, Listed, ModelFit, Recommendation, Speed, Suggestion, WorkloadOut
+from pickrt.advice import Advice, ModelFit, Recommendation, WorkloadOut
+from pickrt.catalog.plain import Obj  # light rows: one per runtime, built on every advice
 from pickrt.catalog import Catalog
 from typing import TYPE_CHECKING
 
@@ -110,13 +111,13 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
             reasons.append(_below(e, rec_eval))
         if e.fit and e.fit.offload:
             reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
-        alternatives.append(Alternative.model_construct(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
-                                                        speed=_speed(e, hw, wl_eff)))
+        alternatives.append(Obj(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
+                                speed=_speed(e, hw, wl_eff)))
     for e in evals:
         if e.rt.kind == "bridge":
-            companions.append(Listed.model_construct(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
+            companions.append(Obj(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
         elif not e.ok and e is not rec_eval:
-            rejected.append(Listed.model_construct(runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
+            rejected.append(Obj(runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
     if wl.runtime and rec_eval is None:
         named = next(e for e in evals if e.rt.slug == wl.runtime)
         if named.rt.kind == "bridge":
@@ -148,7 +149,7 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
     )
 
 
-def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Speed]:
+def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
@@ -156,7 +157,7 @@ def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Speed]:
     est = estimate(e.rt, hw, wl, e.backend, e.fit)
     if est is None:
         return None
-    return Speed.model_construct(
+    return Obj(
         decode_tps=list(est.decode_tps) if est.decode_tps else None,
         prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
         concurrent_sequences=est.concurrent_sequences, basis=est.basis,
@@ -166,7 +167,7 @@ def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Speed]:
 SUGGESTIONS = 5
 
 
-def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[Suggestion]:
+def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[Obj]:
     """Reference models this runtime can serve here for this workload, largest first."""
     from pickrt.engine.speed import estimate
     from pickrt.engine.workload import ModelRef
@@ -186,7 +187,7 @@ def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[
     res = []
     for m, f, est, w2 in out[:SUGGESTIONS]:
         moe = f" (MoE, {m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b < m.params_b else ""
-        res.append(Suggestion.model_construct(
+        res.append(Obj(
             model=m.id, quant=f.quant.id, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0, 2),
             decode_tps=list(est.decode_tps) if est and est.decode_tps else None,
             get=get_model_line(rec.rt, w2, catalog, f), note=f"{m.params_b:g}B{moe}",

@@ -74,8 +74,10 @@ class HwView:
 
     @property
     def min_cc(self) -> Optional[tuple[int, int]]:
-        ccs = [g.cc_tuple for g in self.gpus if g.cc_tuple]
-        return min(ccs) if ccs else None
+        if "_min_cc" not in self.__dict__:
+            ccs = [g.cc_tuple for g in self.gpus if g.cc_tuple]
+            self.__dict__["_min_cc"] = min(ccs) if ccs else None
+        return self.__dict__["_min_cc"]
 
     @property
     def vram_list(self) -> list[Optional[float]]:

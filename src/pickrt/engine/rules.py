@@ -83,8 +83,16 @@ def targets(t: Target, rt: Runtime) -> bool:
     return True
 
 
+_TARGETED: dict[tuple[int, str], list] = {}
+
+
 def applicable(rules: list[Rule], s: Situation, rt: Runtime) -> list[Rule]:
-    return [r for r in rules if targets(r.target, rt) and condition_holds(r.when, s, rt)]
+    # Which rules target a runtime depends only on the catalog: work it out once per runtime.
+    key = (id(rules), rt.slug)
+    mine = _TARGETED.get(key)
+    if mine is None:
+        mine = _TARGETED[key] = [r for r in rules if targets(r.target, rt)]
+    return [r for r in mine if condition_holds(r.when, s, rt)]
 
 
 __all__ = ["Situation", "applicable", "condition_holds", "targets"]

@@ -8,13 +8,23 @@ checks the output against the shipped schema and against ``model_dump_json``.
 import json
 from typing import Any, Optional
 
+from pickrt.catalog.plain import Obj
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
 
 def to_data(obj: Any) -> Any:
-    fields = getattr(type(obj), "__pydantic_fields__", None)
+    t = type(obj)
+    if t in _SCALARS:
+        return obj
+    if t is Obj:
+        return {k: to_data(v) for k, v in obj.__dict__.items()}
+    fields = getattr(t, "__pydantic_fields__", None)
     if fields is not None:
         return {name: to_data(getattr(obj, name)) for name in fields}
-    if isinstance(obj, (list, tuple)):
-        return [to_data(x) for x in obj]
+    if t is list or isinstance(obj, tuple):
+        return [x if type(x) in _SCALARS else to_data(x) for x in obj]
     if isinstance(obj, dict):
         return {str(k): to_data(v) for k, v in obj.items()}
     if isinstance(obj, (set, frozenset)):
