@@ -11,12 +11,13 @@ import functools
 import json
 import os
 import threading
+import time
 
 import pytest
 
 pytest.importorskip("textual")
 
-from textual.widgets import Input, LoadingIndicator, Static  # noqa: E402
+from textual.widgets import Button, Input, LoadingIndicator, Static  # noqa: E402
 
 from pickrt.engine.advise import advise  # noqa: E402
 from pickrt.engine.hardware import whatif_profile  # noqa: E402
@@ -59,12 +60,38 @@ def _screen_text(app) -> str:
     return "\n".join(_text(w) for w in app.screen.query(Static))
 
 
+def _quiet(app) -> bool:
+    """The active screen is mounted, has its focus, and no button is in its 0.2 s press effect
+    (Textual's Button ignores a second press while it shows that effect)."""
+    scr = app.screen
+    if not scr.is_mounted or app.focused is None and scr.focus_chain:
+        return False
+    return not any(b.has_class("-active") for b in scr.query(Button))
+
+
+async def _settle(pilot, until=None, timeout: float = 15.0) -> None:
+    """Let a key's work finish (screens mount, buttons settle), even on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while time.monotonic() < deadline:
+        if _quiet(pilot.app) and (until is None or until()):
+            return
+        await pilot.pause(0.05)
+
+
+async def _expect(pilot, screen_type) -> None:
+    await _settle(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
+
+
 async def _enter_until(pilot, screen_type, limit: int = 4):
+    await _settle(pilot)
     for _ in range(limit):
         if isinstance(pilot.app.screen, screen_type):
             return
+        before = pilot.app.screen
         await pilot.press("enter")
-        await pilot.pause()
+        await _settle(pilot, lambda: pilot.app.screen is not before)
     assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
 
 
@@ -81,15 +108,15 @@ def _apple_advice(catalog):
 async def test_enter_through_apple_reaches_recommendation(catalog):
     app = make_app(APPLE_ARGV, catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _expect(pilot, HardwareScreen)
         assert isinstance(app.screen, HardwareScreen)
         assert app.focused is not None and app.focused.id == "next"
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, WorkloadScreen)
         assert isinstance(app.screen, WorkloadScreen)
         assert app.focused is not None and app.focused.id == "next"
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         assert isinstance(app.screen, RecommendationScreen)
         expected = _apple_advice(catalog)
         rec = app.screen.advice.recommendation
@@ -138,10 +165,10 @@ async def test_recommendation_lists_every_other_runtime(catalog):
 async def _set_gpu(pilot, name: str) -> None:
     field = pilot.app.screen.query_one("#gpu-input", Input)
     field.focus()
-    await pilot.pause()
+    await _settle(pilot)
     field.value = ""
     await pilot.press(*name)
-    await pilot.pause()
+    await _settle(pilot)
 
 
 @sync
@@ -151,24 +178,26 @@ async def test_edit_gpu_changes_advice(catalog):
     wl = build_workload(catalog, users=32, model="llama-3.1-8b")
     seen = {}
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         for gpu in ("RTX 4090", "H100 SXM"):
             assert isinstance(app.screen, HardwareScreen)
             await _set_gpu(pilot, gpu)
             summary = _text(app.screen.query_one("#hw-summary"))
             assert "simulated" in summary
             await pilot.press("enter")  # Enter in the field accepts it and moves on
-            await pilot.pause()
+            await _expect(pilot, WorkloadScreen)
             assert isinstance(app.screen, WorkloadScreen)
             await pilot.press("enter")
-            await pilot.pause()
+            await _expect(pilot, RecommendationScreen)
             assert isinstance(app.screen, RecommendationScreen)
             expected = advise(whatif_profile(catalog, gpu=gpu, memory=128.0), wl, catalog)
             shown = app.screen.advice
             assert dumps(shown) == dumps(expected)
             seen[gpu] = shown
-            await pilot.press("escape", "escape")
-            await pilot.pause()
+            await pilot.press("escape")
+            await _expect(pilot, WorkloadScreen)
+            await pilot.press("escape")
+            await _expect(pilot, HardwareScreen)
     a, b = seen["RTX 4090"], seen["H100 SXM"]
     assert a.hardware.gpus[0].name != b.hardware.gpus[0].name
     assert dumps(a) != dumps(b)
@@ -183,7 +212,7 @@ async def test_workload_edit_recomputes(catalog):
         one = app.refresh_advice()
         users = app.screen.query_one("#users", Input)
         users.value = "64"
-        await pilot.pause()
+        await _settle(pilot)
         prof = whatif_profile(catalog, gpu="RTX 4090")
         expected = advise(prof, build_workload(catalog, users=64, model="llama-3.1-8b"), catalog)
         assert app.workload.users == 64 and app.workload.goal == "throughput"  # the engine's default, not the UI's
@@ -191,7 +220,7 @@ async def test_workload_edit_recomputes(catalog):
         assert expected.recommendation.name in _text(preview)
         users.focus()
         await pilot.press("enter")  # Enter inside an Input moves on too
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         assert isinstance(app.screen, RecommendationScreen)
         assert dumps(app.screen.advice) == dumps(expected)
         assert dumps(app.screen.advice) != dumps(one)
@@ -203,9 +232,9 @@ async def test_bad_workload_stays_and_says_why(catalog):
     async with app.run_test(size=SIZE) as pilot:
         await _enter_until(pilot, WorkloadScreen)
         app.screen.query_one("#model-input", Input).value = "no-such-model"
-        await pilot.pause()
+        await _settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, WorkloadScreen)
         assert isinstance(app.screen, WorkloadScreen)
         assert "no-such-model" in _text(app.screen.query_one("#wl-error"))
 
@@ -214,17 +243,17 @@ async def test_bad_workload_stays_and_says_why(catalog):
 async def test_picker_filters_gpu_names(catalog):
     app = make_app(["--cpu-only"], catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         field = app.screen.query_one("#gpu-input", Input)
         field.focus()
         await pilot.press(*"4090")
-        await pilot.pause()
+        await _settle(pilot)
         matches = app.screen.query_one("#gpu-matches")
         names = [str(matches.get_option_at_index(i).prompt) for i in range(matches.option_count)]
         assert names and all("4090" in n for n in names)
         assert matches.display and matches.region.height > 0
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await _settle(pilot)
         assert field.value == names[0]
         assert app.focused is field
         assert app.screen.current.gpus[0].name == catalog.find_gpu(names[0]).name
@@ -239,11 +268,11 @@ async def test_escape_goes_back(catalog):
     async with app.run_test(size=SIZE) as pilot:
         await _enter_until(pilot, RecommendationScreen)
         await pilot.press("g")
-        await pilot.pause()
+        await _expect(pilot, GuideScreen)
         assert isinstance(app.screen, GuideScreen)
         for back in (RecommendationScreen, WorkloadScreen, HardwareScreen, HardwareScreen):
             await pilot.press("escape")
-            await pilot.pause()
+            await _expect(pilot, back)
             assert isinstance(app.screen, back)
         assert app.is_running
 
@@ -253,12 +282,13 @@ async def test_escape_goes_back(catalog):
 async def test_q_quits_with_zero_from_any_screen(catalog, steps):
     app = make_app(APPLE_ARGV, catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         for _ in range(steps):
+            before = app.screen
             await pilot.press("enter")
-            await pilot.pause()
+            await _settle(pilot, lambda: app.screen is not before)
         await pilot.press("q")
-        await pilot.pause()
+        await _settle(pilot)
     assert app.return_code == 0
     assert app.return_value == 0
 
@@ -272,11 +302,11 @@ async def test_q_types_in_a_text_field_and_ctrl_q_quits(catalog):
         model.focus()
         model.value = ""
         await pilot.press("q", "w", "e", "n")
-        await pilot.pause()
+        await _settle(pilot)
         assert model.value == "qwen"
         assert app.is_running
         await pilot.press("ctrl+q")
-        await pilot.pause()
+        await _settle(pilot)
     assert app.return_code == 0
 
 
@@ -287,10 +317,11 @@ def test_run_wizard_returns_zero_on_quit(catalog, monkeypatch):
     real_run = app_mod.PickrtApp.run
 
     async def auto(pilot):
-        await pilot.pause()
-        await pilot.press("enter", "enter")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, RecommendationScreen)
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _expect(pilot, WorkloadScreen)
+        await pilot.press("enter")
+        await _expect(pilot, RecommendationScreen)
         await pilot.press("q")
 
     monkeypatch.setattr(app_mod.PickrtApp, "run", lambda self, **kw: real_run(self, headless=True, auto_pilot=auto))
@@ -308,18 +339,18 @@ async def test_json_key_shows_the_json_output_and_saves_it(catalog, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await _enter_until(pilot, RecommendationScreen)
         await pilot.press("j")
-        await pilot.pause()
+        await _expect(pilot, JsonScreen)
         assert isinstance(app.screen, JsonScreen)
         expected = dumps(_apple_advice(catalog))
         assert app.screen.text == expected
         assert json.loads(_text(app.screen.query_one("#json-text"))) == json.loads(expected)
         await pilot.press("s")
-        await pilot.pause()
+        await _settle(pilot)
         saved = tmp_path / FILENAME
         assert saved.read_text() == expected + "\n"
         assert str(saved) in _text(app.screen.query_one("#json-status"))
         await pilot.press("escape")
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         assert isinstance(app.screen, RecommendationScreen)
 
 
@@ -330,11 +361,11 @@ async def test_guide_shows_markdown_and_copies_install(catalog):
         await _enter_until(pilot, RecommendationScreen)
         rec = app.screen.advice.recommendation
         await pilot.press("enter")  # the focused default on the recommendation is the guide
-        await pilot.pause()
+        await _expect(pilot, GuideScreen)
         assert isinstance(app.screen, GuideScreen)
         assert app.screen.markdown == FAKE_GUIDE
         await pilot.press("c")
-        await pilot.pause()
+        await _settle(pilot)
         cmds = [c for c in rec.install["macos"] if not c.startswith("#")]
         assert app.clipboard == "\n".join(cmds)
 
@@ -348,7 +379,7 @@ async def test_guide_is_pickrt_guide(catalog):
     async with app.run_test(size=SIZE) as pilot:
         await _enter_until(pilot, RecommendationScreen)
         await pilot.press("g")
-        await pilot.pause()
+        await _expect(pilot, GuideScreen)
         prof = whatif_profile(catalog, apple="M3 Max", memory=64.0)
         wl = build_workload(catalog, model="llama-3.1-8b")
         assert app.screen.markdown == guide.guide_for(prof, wl, catalog, os_name="macos")
@@ -362,17 +393,17 @@ async def test_detection_paints_at_once_and_enter_waits_for_it(catalog):
     gate = threading.Event()
     app = make_app(["--model", "llama-3.1-8b"], catalog=catalog, detect=fake_detect(gate=gate))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         scr = app.screen
         assert isinstance(scr, HardwareScreen) and scr.detecting
         assert scr.query_one(LoadingIndicator).display
         await pilot.press("enter")  # pressed before detection is done: moves on once it is
-        await pilot.pause()
+        await _expect(pilot, HardwareScreen)
         assert isinstance(app.screen, HardwareScreen)
         gate.set()
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        await pilot.pause()
+        await _settle(pilot)
+        await _expect(pilot, WorkloadScreen)
         assert isinstance(app.screen, WorkloadScreen)
         assert app.profile == fake_host() and app.profile_detected
         summary = _text(scr.query_one("#hw-summary"))
@@ -380,7 +411,7 @@ async def test_detection_paints_at_once_and_enter_waits_for_it(catalog):
                     "missing (2): rocm-smi-json, kubectl-nodes", "timeout (1): ray-status"):
             assert bit in summary, bit
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         expected = advise(fake_host(), build_workload(catalog, model="llama-3.1-8b"), catalog)
         assert dumps(app.screen.advice) == dumps(expected)
 
@@ -390,14 +421,14 @@ async def test_detection_failure_lets_the_user_describe_the_hardware(catalog):
     app = make_app([], catalog=catalog, detect=fake_detect(error=RuntimeError("probe exploded")))
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _settle(pilot)
         scr = app.screen
         assert not scr.detecting
         assert "probe exploded" in _text(scr.query_one("#hw-status"))
         assert not scr.query_one("#hw-form").disabled
         await _set_gpu(pilot, "RTX 4090")
         await pilot.press("enter", "enter")
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         assert isinstance(app.screen, RecommendationScreen)
         assert app.screen.advice.hardware.gpus[0].name == catalog.find_gpu("RTX 4090").name
 
@@ -406,17 +437,17 @@ async def test_detection_failure_lets_the_user_describe_the_hardware(catalog):
 async def test_bad_whatif_options_are_shown_not_fatal(catalog):
     app = make_app(["--gpu", "Imaginary 9000"], catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         scr = app.screen
         assert "Imaginary 9000" in _text(scr.query_one("#hw-status"))
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, HardwareScreen)
         assert isinstance(app.screen, HardwareScreen)  # nothing to advise on yet
         vram = scr.query_one("#vram", Input)
         vram.value = "16"
-        await pilot.pause()
+        await _settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await _expect(pilot, WorkloadScreen)
         assert isinstance(app.screen, WorkloadScreen)
         assert app.profile.gpus[0].vram_gb == 16
 
@@ -425,10 +456,10 @@ async def test_bad_whatif_options_are_shown_not_fatal(catalog):
 async def test_theme_toggle(catalog):
     app = make_app(APPLE_ARGV, catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         dark = app.current_theme.dark
         await pilot.press("d")
-        await pilot.pause()
+        await _settle(pilot)
         assert app.current_theme.dark is not dark
 
 
@@ -436,17 +467,17 @@ async def test_theme_toggle(catalog):
 async def test_mouse_works(catalog):
     app = make_app(APPLE_ARGV, catalog=catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await _settle(pilot)
         await pilot.click("#next")
-        await pilot.pause()
+        await _expect(pilot, WorkloadScreen)
         assert isinstance(app.screen, WorkloadScreen)
         await pilot.click("#traffic-diverse")
-        await pilot.pause()
+        await _settle(pilot)
         assert app.workload.traffic == "diverse"
         await pilot.click("#next")
-        await pilot.pause()
+        await _expect(pilot, RecommendationScreen)
         assert isinstance(app.screen, RecommendationScreen)
         assert app.screen.advice.workload.traffic == "diverse"
         await pilot.click("#json")
-        await pilot.pause()
+        await _expect(pilot, JsonScreen)
         assert isinstance(app.screen, JsonScreen)

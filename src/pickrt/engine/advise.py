@@ -11,19 +11,20 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pickrt.advice import Advice, ModelFit, Recommendation, WorkloadOut
-from pickrt.catalog.plain import Obj  # light rows: one per runtime, built on every advice
-from pickrt.catalog import Catalog
 from typing import TYPE_CHECKING
 
+from pickrt.catalog import Catalog
+from pickrt.catalog.plain import Obj
+from pickrt.records import record
+
 if TYPE_CHECKING:
+    from pickrt.advice import Advice, Recommendation
     from pickrt.catalog.models import Runtime
 from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
 from pickrt.engine.gates import backend_for, platform_gate, quant_gate
 from pickrt.engine.hardware import HwView, view
 from pickrt.engine.rules import Situation, applicable
 from pickrt.engine.workload import Workload
-from pickrt.profile import Profile
 
 GIB = 1024**3
 OFFLOAD_PENALTY = 25.0
@@ -46,7 +47,7 @@ class Eval:
         return not self.rejected
 
 
-def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
+def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
     """``local``: what doctor found here ({"installed": set, "running": set}); host mode only."""
     hw = view(profile, catalog)
     evals, sit = _evaluate(catalog, hw, wl, local)
@@ -111,13 +112,13 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
             reasons.append(_below(e, rec_eval))
         if e.fit and e.fit.offload:
             reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
-        alternatives.append(Obj(runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
+        alternatives.append(record("Alternative", runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
                                 speed=_speed(e, hw, wl_eff)))
     for e in evals:
         if e.rt.kind == "bridge":
-            companions.append(Obj(runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
+            companions.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
         elif not e.ok and e is not rec_eval:
-            rejected.append(Obj(runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
+            rejected.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
     if wl.runtime and rec_eval is None:
         named = next(e for e in evals if e.rt.slug == wl.runtime)
         if named.rt.kind == "bridge":
@@ -136,13 +137,13 @@ def advise(profile: Profile, wl: Workload, catalog: Catalog, *, local: Optional[
     if rec_eval is None and petals is not None and model_fit is not None and model_fit.required_gb > 1.5 * max(model_fit.available_gb, 1):
         warnings.append(f"Petals (a volunteer swarm) is not a way out: {petals.status.evidence}")
 
-    wout = WorkloadOut.model_construct(
+    wout = record("WorkloadOut", 
         traffic=wl.traffic, users=wl.users, quant=wl.quant if relaxed_from is None else f"any (asked: {wl.quant})",
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
     suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
-    return Advice.model_construct(
+    return record("Advice", 
         hardware=profile, workload=wout, recommendation=recommendation, alternatives=alternatives,
         rejected=rejected, companions=companions, model_fit=model_fit, model_suggestions=suggestions,
         warnings=_dedupe(warnings),
@@ -157,8 +158,8 @@ def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
     est = estimate(e.rt, hw, wl, e.backend, e.fit)
     if est is None:
         return None
-    return Obj(
-        decode_tps=list(est.decode_tps) if est.decode_tps else None,
+    return record(
+        "Speed", decode_tps=list(est.decode_tps) if est.decode_tps else None,
         prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
         concurrent_sequences=est.concurrent_sequences, basis=est.basis,
     )
@@ -187,8 +188,8 @@ def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[
     res = []
     for m, f, est, w2 in out[:SUGGESTIONS]:
         moe = f" (MoE, {m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b < m.params_b else ""
-        res.append(Obj(
-            model=m.id, quant=f.quant.id, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0, 2),
+        res.append(record(
+            "Suggestion", model=m.id, quant=f.quant.id, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0, 2),
             decode_tps=list(est.decode_tps) if est and est.decode_tps else None,
             get=get_model_line(rec.rt, w2, catalog, f), note=f"{m.params_b:g}B{moe}",
         ))
@@ -338,7 +339,7 @@ def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Reco
         notes.append(f"Listens on 127.0.0.1:{port} by default; keep it on localhost and put a reverse proxy with "
                       "authentication in front before exposing it to a network.")
     notes.extend(n.text for n in rt.operator_notes)
-    return Recommendation.model_construct(
+    return record("Recommendation", 
         runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=_dedupe(reasons), operator_notes=_dedupe(notes),
         install=install_lines(rt), serve=serve_line(rt, wl, catalog, e.fit), endpoint=endpoint_for(rt),
     )
@@ -354,7 +355,7 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
         if not cands:
             return None
         f = max(cands, key=lambda x: (x.pool.gb or 0) - x.required_gb)
-    return ModelFit.model_construct(
+    return record("ModelFit", 
         fits=f.fits, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0.0, 2), quant=f.quant.id,
         detail=f.detail, offload=f.offload, weights_gb=round(f.weights_gb, 2), kv_cache_gb=round(f.kv_gb, 2),
         overhead_gb=round(f.overhead_gb, 2), gpu_layers=f.gpu_layers, runtime=f.runtime,

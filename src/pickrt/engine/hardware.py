@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pickrt.catalog.models import GpuSpec
 from pickrt.errors import InputError
-from pickrt.profile import GPU, Apple, CPU, Cluster, ClusterNode, Profile
+from pickrt.records import effective_memory_gb, record
 from pickrt.unified import apple_gpu_usable_gb
 
 GIB = 1024**3
@@ -137,7 +137,7 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
         interconnect = profile.cluster.interconnect
     hv = HwView(
         profile=profile, os=profile.os, arch=profile.arch, accel=accel, gpus=primary if primary else [],
-        nodes=nodes, interconnect=interconnect, system_gb=profile.effective_memory_gb,
+        nodes=nodes, interconnect=interconnect, system_gb=effective_memory_gb(profile),
     )
     if accel == "apple":
         hv.apple_chip = apple.chip
@@ -215,7 +215,7 @@ def whatif_profile(
         raise InputError("--apple cannot be combined with --gpu or --cpu-only (a Mac has no discrete GPU)")
     if gpu and cpu_only:
         raise InputError("--gpu and --cpu-only contradict each other")
-    prof = Profile.model_construct(simulated=True, memory_gb=memory)
+    prof = record("Profile", simulated=True, memory_gb=memory)
     if apple:
         m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s+(?:pro|max|ultra))?)(?:\s+(\d+)[- ]?core(?:\s+gpu)?)?\s*$", apple, re.I)
         chip = catalog.find_apple(_chip_family(m.group(1))) if m else None
@@ -233,17 +233,17 @@ def whatif_profile(
             mem = max(max(b.memory_gb) for b in chip.bins if cores is None or b.gpu_cores == cores)
             prof.memory_gb = mem
         prof.os, prof.arch = "macos", "arm64"
-        prof.cpu = CPU.model_construct(model=f"Apple {chip.name}")
-        prof.apple = Apple.model_construct(chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem))
+        prof.cpu = record("CPU", model=f"Apple {chip.name}")
+        prof.apple = record("Apple", chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem))
     elif gpu:
         spec = catalog.find_gpu(gpu)
         if spec is None and vram is None:
             raise InputError(f"--gpu: {gpu!r} is not a GPU pickrt knows; give its memory with --vram GB (see `pickrt knowledge gpus`)")
         if spec is None:
             vendor = "amd" if re.search(r"radeon|instinct|\bmi\d", gpu, re.I) else "intel" if re.search(r"\barc\b|intel", gpu, re.I) else "nvidia"
-            g = GPU.model_construct(vendor=vendor, name=gpu, vram_gb=vram)
+            g = record("GPU", vendor=vendor, name=gpu, vram_gb=vram)
         else:
-            g = GPU.model_construct(vendor=spec.vendor, name=spec.name, vram_gb=vram if vram is not None else spec.vram_gb,
+            g = record("GPU", vendor=spec.vendor, name=spec.name, vram_gb=vram if vram is not None else spec.vram_gb,
                     compute_capability=spec.compute_capability, gfx_target=spec.gfx,
                     unified_memory=spec.unified_memory or None)
         n = gpus or 1
@@ -268,8 +268,8 @@ def whatif_profile(
         prof.arch = "x86_64"
     if nodes and nodes > 1:
         per_node = [gg.model_copy() for gg in prof.gpus]
-        node_list = [ClusterNode.model_construct(name=f"node{i + 1}", gpus=per_node, memory_gb=prof.memory_gb) for i in range(nodes)]
-        prof.cluster = Cluster.model_construct(source="what-if", nodes=node_list, gpus_total=len(per_node) * nodes, interconnect=interconnect)
+        node_list = [record("ClusterNode", name=f"node{i + 1}", gpus=per_node, memory_gb=prof.memory_gb) for i in range(nodes)]
+        prof.cluster = record("Cluster", source="what-if", nodes=node_list, gpus_total=len(per_node) * nodes, interconnect=interconnect)
     elif interconnect:
         prof.cluster = None
     return prof
