@@ -81,6 +81,43 @@ def fake_guide(profile, wl, catalog, os_name, local) -> str:
     return FAKE_GUIDE
 
 
+# ---- driving the app as a person would, robust to a slow or loaded machine ------------------
+
+def quiet(app) -> bool:
+    """The active screen is mounted, has its focus, and no button is in its 0.2 s press effect
+    (Textual's Button ignores a second press while it shows that effect)."""
+    scr = app.screen
+    if not scr.is_mounted or app.focused is None and scr.focus_chain:
+        return False
+    return not any(b.has_class("-active") for b in scr.query("Button"))
+
+
+async def settle(pilot, until=None, timeout: float = 15.0) -> None:
+    """Let a key's work finish (screens mount, buttons settle), even on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while time.monotonic() < deadline:
+        if quiet(pilot.app) and (until is None or until()):
+            return
+        await pilot.pause(0.05)
+
+
+async def expect_screen(pilot, screen_type) -> None:
+    await settle(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
+
+
+async def enter_until(pilot, screen_type, limit: int = 4):
+    await settle(pilot)
+    for _ in range(limit):
+        if isinstance(pilot.app.screen, screen_type):
+            return
+        before = pilot.app.screen
+        await pilot.press("enter")
+        await settle(pilot, lambda: pilot.app.screen is not before)
+    assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
+
+
 def parse(argv: Sequence[str]):
     from pickrt.cli import _advise_parser
 

@@ -170,7 +170,7 @@ def _workload(a: argparse.Namespace, catalog):
                           goal=a.goal, needs=a.need, runtime=a.runtime)
 
 
-def _local_findings(catalog) -> Optional[dict]:
+def local_findings(catalog) -> Optional[dict]:
     """What doctor sees here, for host-mode advice (never for what-if hardware)."""
     if os.environ.get("PICKRT_NO_DOCTOR"):
         return None
@@ -206,7 +206,7 @@ def _cmd_advise(argv: list[str]) -> int:
     prof, host = _profile(a, catalog)
     from pickrt.engine.advise import advise
 
-    adv = advise(prof, wl, catalog, local=_local_findings(catalog) if host else None)
+    adv = advise(prof, wl, catalog, local=local_findings(catalog) if host else None)
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -269,7 +269,7 @@ def _cmd_guide(argv: list[str]) -> int:
     from pickrt.guide import guide_for
 
     prof, host = _profile(a, catalog)
-    text = guide_for(prof, wl, catalog, os_name=a.os, local=_local_findings(catalog) if host else None)
+    text = guide_for(prof, wl, catalog, os_name=a.os, local=local_findings(catalog) if host else None)
     sys.stdout.write(text)
     return EXIT_OK
 

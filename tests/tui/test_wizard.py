@@ -11,13 +11,12 @@ import functools
 import json
 import os
 import threading
-import time
 
 import pytest
 
 pytest.importorskip("textual")
 
-from textual.widgets import Button, Input, LoadingIndicator, Static  # noqa: E402
+from textual.widgets import Input, LoadingIndicator, Static  # noqa: E402
 
 from pickrt.engine.advise import advise  # noqa: E402
 from pickrt.engine.hardware import whatif_profile  # noqa: E402
@@ -29,6 +28,7 @@ from pickrt.tui.screens.hardware import HardwareScreen  # noqa: E402
 from pickrt.tui.screens.recommendation import RecommendationScreen  # noqa: E402
 from pickrt.tui.screens.workload import WorkloadScreen  # noqa: E402
 from tui_snapshot_app import APPLE_ARGV, FAKE_GUIDE, fake_detect, fake_host, make_app  # noqa: E402
+from tui_snapshot_app import enter_until as _enter_until, expect_screen as _expect, settle as _settle  # noqa: E402
 
 SIZE = (100, 40)
 
@@ -58,41 +58,6 @@ def _text(widget) -> str:
 def _screen_text(app) -> str:
     """Everything on screen, as a person reads it (all Statics of the active screen)."""
     return "\n".join(_text(w) for w in app.screen.query(Static))
-
-
-def _quiet(app) -> bool:
-    """The active screen is mounted, has its focus, and no button is in its 0.2 s press effect
-    (Textual's Button ignores a second press while it shows that effect)."""
-    scr = app.screen
-    if not scr.is_mounted or app.focused is None and scr.focus_chain:
-        return False
-    return not any(b.has_class("-active") for b in scr.query(Button))
-
-
-async def _settle(pilot, until=None, timeout: float = 15.0) -> None:
-    """Let a key's work finish (screens mount, buttons settle), even on a loaded machine."""
-    deadline = time.monotonic() + timeout
-    await pilot.pause()
-    while time.monotonic() < deadline:
-        if _quiet(pilot.app) and (until is None or until()):
-            return
-        await pilot.pause(0.05)
-
-
-async def _expect(pilot, screen_type) -> None:
-    await _settle(pilot, lambda: isinstance(pilot.app.screen, screen_type))
-    assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
-
-
-async def _enter_until(pilot, screen_type, limit: int = 4):
-    await _settle(pilot)
-    for _ in range(limit):
-        if isinstance(pilot.app.screen, screen_type):
-            return
-        before = pilot.app.screen
-        await pilot.press("enter")
-        await _settle(pilot, lambda: pilot.app.screen is not before)
-    assert isinstance(pilot.app.screen, screen_type), type(pilot.app.screen).__name__
 
 
 def _apple_advice(catalog):

@@ -28,9 +28,9 @@ def _default_detect(catalog) -> tuple[Profile, Optional[dict]]:
     profile = detect_host(timeout=2.0)
     local = None
     try:
-        from pickrt.cli import _local_findings
+        from pickrt.cli import local_findings
 
-        local = _local_findings(catalog)
+        local = local_findings(catalog)
     except Exception:  # doctor is advisory
         local = None
     return profile, local

@@ -65,6 +65,7 @@ class HardwareScreen(Screen):
         self.initial = HardwareForm()
         self.current: Optional[Profile] = None
         self.error: Optional[str] = None
+        self.ready = False  # set once on_mount has chosen the base profile
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -120,6 +121,7 @@ class HardwareScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "1/4 Hardware"
         self.query_one("#next", Button).focus()
+        self.ready = True
         app = self.app
         try:
             base = initial_profile(app.args, app.catalog)
@@ -214,7 +216,7 @@ class HardwareScreen(Screen):
 
     def _recompute(self) -> None:
         """The profile in effect: the detected/loaded one until a field changes, then a what-if."""
-        if self.detecting:
+        if self.detecting or not self.ready:
             return
         form = self.read_form()
         self.app.hardware_form = form
