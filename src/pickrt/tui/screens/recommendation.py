@@ -90,6 +90,16 @@ class RecommendationScreen(Screen):
                 if rec.endpoint:
                     run.append("\nEndpoint  " if run else "Endpoint  ", style="bold")
                     run.append(rec.endpoint)
+                speed = getattr(rec, "speed", None)
+                if speed is not None and speed.decode_tps:
+                    lo, hi = speed.decode_tps
+                    run.append("\nSpeed     " if run else "Speed     ", style="bold")
+                    run.append(f"about {lo:.0f}-{hi:.0f} tokens/s per user"
+                               + (f", {speed.concurrent_sequences} sequences fit the KV cache" if speed.concurrent_sequences else ""))
+                if adv.model_suggestions:
+                    names = ", ".join(f"{x.model} ({x.quant})" for x in adv.model_suggestions[:3])
+                    run.append("\nModels    " if run else "Models    ", style="bold")
+                    run.append(f"fit here: {names}")
                 if run:
                     yield Static(run, id="rec-run")
                 if rec.operator_notes:
