@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .strategies import mangled
+
 from pickrt.parse import intel_gpu
 from pickrt.profile import GPU
 
@@ -96,16 +98,6 @@ def test_clinfo_list() -> None:
 TEXTS = [p.read_text(encoding="utf-8") for p in FILES]
 
 
-def mangled(texts: list[str]) -> st.SearchStrategy[str]:
-    """Random text, truncated fixtures, and fixtures with a random splice."""
-    base = st.sampled_from(texts)
-    truncated = base.flatmap(lambda t: st.integers(0, len(t)).map(lambda n: t[:n]))
-    spliced = base.flatmap(
-        lambda t: st.tuples(st.integers(0, len(t)), st.integers(0, len(t)), st.text(max_size=40)).map(
-            lambda a: t[: min(a[0], a[1])] + a[2] + t[max(a[0], a[1]):]
-        )
-    )
-    return st.one_of(st.text(), truncated, spliced)
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda f: f.__name__)
