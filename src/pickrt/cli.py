@@ -246,7 +246,9 @@ def _cmd_detect(argv: list[str]) -> int:
 
         record_dir(results if results is not None else load_dir(a.replay), a.record)
     if a.json:
-        sys.stdout.write(prof.model_dump_json(indent=2) + "\n")
+        from pickrt.render.json_out import dumps
+
+        sys.stdout.write(dumps(prof) + "\n")
     else:
         from pickrt.render.detect_text import render
 

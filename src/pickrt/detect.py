@@ -24,7 +24,7 @@ import re
 from typing import Any, Callable, Mapping, Optional
 
 from pickrt.probes.runner import ProbeResult
-from pickrt.profile import CPU, GPU, Apple, Cluster, Mig, MigInstance, Probe, Profile
+from pickrt.profile_plain import CPU, GPU, Apple, Cluster, Mig, MigInstance, Probe, Profile
 from pickrt.unified import apple_gpu_usable_gb
 
 GIB = float(2**30)
@@ -33,6 +33,11 @@ NVIDIA_ORDER = ("nvml", "nvidia-smi-q-x", "nvidia-smi-q", "nvidia-smi-query", "n
 AMD_ORDER = ("amd-smi-static", "rocm-smi-json", "rocm-smi")
 INTEL_ORDER = ("xpu-smi-discovery", "sycl-ls")
 WINDOWS_ORDER = ("wmic-videocontroller", "cim-videocontroller")
+CLUSTER_ORDER = ("ray-status", "scontrol-show-node", "sinfo", "kubectl-nodes")
+
+
+def _any_text(results: Mapping[str, ProbeResult], names: tuple[str, ...]) -> bool:
+    return any(_text(results, n) is not None for n in names)
 
 
 class _Notes:
@@ -240,6 +245,8 @@ def apply_cuda_visible_devices(gpus: list[GPU], uuids: list[str], value: str) ->
 
 
 def _nvidia(results: Mapping[str, ProbeResult], notes: _Notes) -> list[GPU]:
+    if not _any_text(results, NVIDIA_ORDER):
+        return []  # nothing answered: do not even import the parsers
     from pickrt.parse import nvidia_smi as smi
 
     parsers: dict[str, Callable[[str], list[GPU]]] = {
@@ -299,6 +306,8 @@ def _jetson(results: Mapping[str, ProbeResult], nvidia: list[GPU], notes: _Notes
 
 
 def _amd(results: Mapping[str, ProbeResult], notes: _Notes) -> list[GPU]:
+    if not _any_text(results, AMD_ORDER):
+        return []  # nothing answered: do not even import the parsers
     from pickrt.parse import amd_smi, rocm_smi
 
     parsers: dict[str, Callable[[str], list[GPU]]] = {
@@ -310,6 +319,8 @@ def _amd(results: Mapping[str, ProbeResult], notes: _Notes) -> list[GPU]:
 
 
 def _intel(results: Mapping[str, ProbeResult], notes: _Notes) -> list[GPU]:
+    if not _any_text(results, INTEL_ORDER):
+        return []  # nothing answered: do not even import the parsers
     from pickrt.parse import intel_gpu
 
     parsers: dict[str, Callable[[str], list[GPU]]] = {
@@ -334,6 +345,8 @@ def _vendor_sources(results: Mapping[str, ProbeResult], order: tuple[str, ...],
 
 
 def _windows(results: Mapping[str, ProbeResult], known_vendors: set[str], notes: _Notes) -> list[GPU]:
+    if not _any_text(results, WINDOWS_ORDER):
+        return []  # nothing answered: do not even import the parsers
     from pickrt.parse import windows_gpu
 
     parsers = {"wmic-videocontroller": windows_gpu.parse_wmic_video,
@@ -510,6 +523,8 @@ def _windows_host(results: Mapping[str, ProbeResult]) -> tuple[CPU, Optional[flo
 
 
 def _cluster(results: Mapping[str, ProbeResult], notes: _Notes) -> Optional[Cluster]:
+    if not _any_text(results, CLUSTER_ORDER):
+        return None  # nothing answered: do not even import the parsers
     from pickrt.parse import kubectl, ray, slurm
 
     order: list[tuple[str, Callable[[str], Cluster]]] = [

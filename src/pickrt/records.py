@@ -20,6 +20,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "Apple": ("chip", "gpu_cores", "memory_gb", "gpu_usable_gb", "rosetta", "virtual"),
     "ClusterNode": ("name", "gpus", "cpus", "memory_gb"),
     "Cluster": ("source", "nodes", "gpus_total", "interconnect"),
+    "Probe": ("name", "status", "detail"),
     "Profile": ("os", "arch", "cpu", "memory_gb", "memory_available_gb", "memory_limit_gb", "gpus", "apple",
                 "cluster", "probes", "simulated"),
     "WorkloadOut": ("traffic", "users", "quant", "model", "context", "goal", "needs", "runtime"),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from .strategies import mangled
 
 from pickrt.parse import amd_smi, rocm_smi
-from pickrt.profile import GPU
+from pickrt.profile_plain import GPU
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "probes" / "amd"
 FILES = sorted(p for p in FIXTURES.iterdir() if p.is_file())

@@ -25,7 +25,7 @@ from pickrt.parse import (
     system_profiler,
     uname,
 )
-from pickrt.profile import CPU, Cluster
+from pickrt.profile_plain import CPU, Cluster
 
 PROBES = Path(__file__).resolve().parents[1] / "fixtures" / "probes"
 GIB = 2**30

@@ -11,7 +11,7 @@ import re
 from typing import Any, Optional
 
 from pickrt.parse.rocm_smi import normalize_gfx
-from pickrt.profile import GPU
+from pickrt.profile_plain import GPU
 
 __all__ = ["parse_static"]
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from typing import Any, Optional
 
-from pickrt.profile import GPU
+from pickrt.profile_plain import GPU
 
 __all__ = ["parse_clinfo_l", "parse_sycl_ls", "parse_xpu_smi_discovery"]
 

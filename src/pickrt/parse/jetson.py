@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pickrt.profile import GPU
+from pickrt.profile_plain import GPU
 
 __all__ = ["jetson_gpu", "parse_nv_tegra_release", "parse_tegrastats"]
 

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any, Optional
 
-from pickrt.profile import GPU, Cluster, ClusterNode, Mig, MigInstance
+from pickrt.profile_plain import GPU, Cluster, ClusterNode, Mig, MigInstance
 
 _PAIR = re.compile(r'"([^"\\]+)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _QTY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?(?:[eE][0-9]+)?)\s*([A-Za-z]*)\s*$")

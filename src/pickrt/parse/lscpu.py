@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from pickrt.parse.proc_cpuinfo import notable_flags
-from pickrt.profile import CPU
+from pickrt.profile_plain import CPU
 
 # Vendors whose lscpu "Model name" omits the vendor (ARM world).
 _PREFIX_VENDORS = {"arm", "apple", "cavium", "ampere", "fujitsu", "hisilicon", "nvidia", "qualcomm", "broadcom", "marvell"}

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Optional
 
-from pickrt.profile import GPU, Mig, MigInstance
+from pickrt.profile_plain import GPU, Mig, MigInstance
 
 __all__ = [
     "DEFAULT_CSV_FIELDS",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from pickrt.profile import CPU
+from pickrt.profile_plain import CPU
 
 # Canonical order of the flags the engine cares about.
 NOTABLE = (

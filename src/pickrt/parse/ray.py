@@ -14,7 +14,7 @@ import ast
 import re
 from typing import Any, Optional
 
-from pickrt.profile import GPU, Cluster, ClusterNode
+from pickrt.profile_plain import GPU, Cluster, ClusterNode
 
 _USAGE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]i?B|B)?\s*/\s*([0-9.]+)\s*([KMGTP]i?B|B)?\s+(\S+)\s*$")
 _NODE_LINE = re.compile(r"^\s*(\d+)\s+(\S+)\s*$")

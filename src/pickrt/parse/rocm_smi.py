@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, Optional
 
-from pickrt.profile import GPU
+from pickrt.profile_plain import GPU
 
 __all__ = ["normalize_gfx", "parse_driver_version", "parse_json", "parse_rocminfo", "parse_text"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pickrt.profile import GPU, Cluster, ClusterNode
+from pickrt.profile_plain import GPU, Cluster, ClusterNode
 
 _KEY = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z0-9_]*)=")
 _NV = ("a100", "a10", "a30", "a40", "a6000", "a5000", "a4000", "h100", "h200", "h800", "b100", "b200",

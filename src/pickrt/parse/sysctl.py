@@ -10,7 +10,7 @@ import re
 from typing import Any, Optional
 
 from pickrt.parse.proc_cpuinfo import notable_flags
-from pickrt.profile import CPU
+from pickrt.profile_plain import CPU
 
 _LINE = re.compile(r"^\s*([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*(?::|=)\s?(.*)$")
 _CHIP = re.compile(r"^Apple M\d")

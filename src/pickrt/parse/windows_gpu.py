@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any, Optional
 
-from pickrt.profile import GPU, Vendor
+from pickrt.profile_plain import GPU, Vendor
 
 __all__ = ["parse_cim_adapter", "parse_wmic_video"]
 

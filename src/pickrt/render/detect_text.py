@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pickrt.profile import GPU, Profile
+from pickrt.profile_plain import GPU, Profile
 
 _OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 

@@ -18,7 +18,7 @@ def to_data(obj: Any) -> Any:
     t = type(obj)
     if t in _SCALARS:
         return obj
-    if t is Obj:
+    if isinstance(obj, Obj):
         return {k: to_data(v) for k, v in obj.__dict__.items()}
     fields = getattr(t, "__pydantic_fields__", None)
     if fields is not None:
