@@ -63,13 +63,13 @@ def read_gguf(path: Path) -> ModelRef:
     if window:
         sliding_layers = layers // 2 if arch.startswith("gpt-oss") or arch == "gptoss" else (layers - layers // 6 if arch.startswith("gemma3") else layers // 2)
     spec = ModelSpec(
-        id=path.name, params_b=round(n_params / 1e9, 3), active_params_b=None, layers=int(layers),
+        id=path.name, params_b=n_params / 1e9, active_params_b=None, layers=int(layers),
         hidden_size=emb, attention_heads=int(heads), kv_heads=int(kv_heads if not isinstance(kv_heads, list) else max(kv_heads)),
         head_dim=int(head_dim), kv_lora_rank=kv_lora, qk_rope_head_dim=rope_dim if kv_lora else None,
         sliding_window=window, sliding_layers=sliding_layers, max_context=ctx, note=f"read from the GGUF header ({arch})",
     )
     quant = _FTYPE.get(int(ftype)) if ftype is not None else None
-    return ModelRef(spec=spec, label=str(name), file_gb=round(size_gb, 3), file_quant=quant,
+    return ModelRef(spec=spec, label=str(name), file_gb=size_gb, file_quant=quant,
                     note=f"{path.name}: {arch}, {layers} layers, {kv_heads} KV heads x {head_dim}, file {size_gb:.2f} GiB")
 
 
@@ -101,7 +101,7 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
         inter = g("intermediate_size") or 4 * (hidden or 4096)
         n_params = layers * (4 * hidden * hidden + 3 * hidden * inter) + 2 * vocab * hidden if hidden else 0
     spec = ModelSpec(
-        id=path.name, params_b=round(n_params / 1e9, 3), layers=int(layers), hidden_size=hidden,
+        id=path.name, params_b=n_params / 1e9, layers=int(layers), hidden_size=hidden,
         attention_heads=int(heads), kv_heads=int(kv_heads), head_dim=int(head_dim),
         kv_lora_rank=g("kv_lora_rank"), qk_rope_head_dim=g("qk_rope_head_dim"),
         sliding_window=window if sliding_layers else None, sliding_layers=sliding_layers,
@@ -112,7 +112,7 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
     fq = {"awq": "awq", "gptq": "gptq", "fp8": "fp8", "mxfp4": "mxfp4", "compressed-tensors": None, "modelopt": "nvfp4"}.get(qm)
     if not fq and not q and dtype in ("BF16", "F16"):
         fq = "bf16"
-    return ModelRef(spec=spec, label=path.name, file_gb=round(total_bytes / GIB, 3) if total_bytes else None,
+    return ModelRef(spec=spec, label=path.name, file_gb=total_bytes / GIB if total_bytes else None,
                     file_quant=fq, note=f"{path.name}: {layers} layers, {kv_heads} KV heads x {head_dim}"
                     + (f", safetensors {total_bytes / GIB:.2f} GiB" if total_bytes else ""))
 

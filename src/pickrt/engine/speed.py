@@ -73,7 +73,7 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
     eff = getattr(rt.efficiency, backend if backend != "vulkan" else "cuda", None) or DEFAULT_EFFICIENCY
     if backend == "vulkan":
         eff *= 0.85
-    active = (m.active_params_b or m.params_b) / m.params_b
+    active = (m.active_params_b or m.params_b) / m.params_b if m.params_b else 1.0
     moe = active < 0.9
     weights_read = fit.weights_gb * 1024**3 * active
     kv_full = kv_bytes_per_sequence(m, wl.context)
