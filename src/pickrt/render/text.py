@@ -44,18 +44,10 @@ def render(a: Advice) -> str:
         for s in a.model_suggestions[:6]:
             spd = f", ~{s.decode_tps[0]:.0f}-{s.decode_tps[1]:.0f} tok/s" if s.decode_tps else ""
             out.append(f"  - {s.model} ({s.quant}): {s.required_gb:.1f} GiB{spd}")
-    if a.alternatives:
-        out.append("\nAlternatives:")
-        for x in a.alternatives:
-            out.append(_wrap(f"- {x.name}: {x.reasons[0]}", "  "))
-    if a.companions:
-        out.append("\nCompanions:")
-        for x in a.companions:
-            out.append(_wrap(f"- {x.name}: {x.reasons[0]}", "  "))
-    if a.rejected:
-        out.append("\nWhy not:")
-        for x in a.rejected:
-            out.append(_wrap(f"- {x.name}: {x.reasons[0]}", "  "))
+    for title, rows in (("Alternatives", a.alternatives), ("Companions", a.companions), ("Why not", a.rejected)):
+        if rows:
+            out.append(f"\n{title}:")
+            out.extend(_wrap(f"- {x.name}: {x.reasons[0]}", "  ") for x in rows)
     if a.warnings:
         out.append("\nWarnings:")
         for x in a.warnings:
