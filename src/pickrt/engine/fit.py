@@ -116,9 +116,13 @@ def pool_for(rt: Runtime, hw: HwView, backend: str) -> Pool:
     sys_free = None if hw.system_gb is None else max(0.0, hw.system_gb - OS_RESERVE_GB)
     if backend == "metal":
         gb = hw.apple_usable_gb
+        # Layers a llama.cpp-family runtime keeps on the CPU live in the rest of unified memory.
+        off = None
+        if rt.features.cpu_offload and gb is not None and sys_free is not None and per_node_nodes == 1:
+            off = max(0.0, sys_free - gb) or None
         return Pool(None if gb is None else gb * per_node_nodes,
                     f"{gb:.1f} GiB GPU-usable share of {hw.profile.apple.memory_gb:g} GiB unified memory{node_note}" if gb is not None else "unknown unified memory",
-                    kind="unified")
+                    kind="unified", offload_gb=off)
     if backend == "cpu":
         gb = sys_free
         lim = " (container limit)" if hw.profile.memory_limit_gb is not None else ""
@@ -174,13 +178,14 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
     detail = (f"{parts} + KV cache {kv_per:.2f} GiB per sequence at {wl.context} tokens ({kvdesc})"
               f" x {seqs} = {kv:.1f} GiB + {rt.name} overhead {overhead:.1f} GiB = {req:.1f} GiB needed; "
               f"usable: {pool.what} = " + (f"{avail:.1f} GiB" if avail is not None else "unknown"))
-    if not fits and avail is not None and pool.kind == "vram" and pool.offload_gb:
+    if not fits and avail is not None and pool.kind in ("vram", "unified") and pool.offload_gb:
         if req <= avail + pool.offload_gb:
             offload = True
             on_gpu = max(0.0, avail - overhead - kv)
             gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
-            detail += (f"; does not fit VRAM, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
-                       f"layers in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
+            where = "VRAM" if pool.kind == "vram" else "the GPU's share of unified memory"
+            detail += (f"; does not fit {where}, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
+                       f"layers on the CPU in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
     partial = False
     if not fits and not offload and avail is not None and rt.features.paged_attention and seqs > 1:
         # A paged KV cache serves as many sequences as fit and queues the rest.
@@ -219,8 +224,10 @@ def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: s
         if g is not None and g.fits:
             g.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {q.id}: " + g.detail
             return g
-        if g is not None and g.partial and partial is None and not f.partial:
-            partial = g
+        if g is not None and g.partial and not f.partial:
+            # Many users: the quant that leaves the most room for KV cache serves the most at once.
+            if partial is None or (g.pool.gb or 0) - g.weights_gb > (partial.pool.gb or 0) - partial.weights_gb:
+                partial = g
     if partial is not None:
         partial.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {partial.quant.id}: " + partial.detail
         return partial
