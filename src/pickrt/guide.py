@@ -126,7 +126,11 @@ def _choose(adv: Advice, hw: HwView, os_: str, catalog: Catalog, wl: Workload, l
         where = f"{OS_NAME.get(os_, os_)} ({_hw_label(hw)})"
         if rec is not None and rec.runtime == rt.slug:
             backend, _ = backend_for(rt, hw)
-            return _Ctx(rt, adv, hw, os_, catalog, wl, True, rec, backend, local=local)
+            state = rt.status.state
+            lifecycle = [f"{'unmaintained' if state == 'dead' else state} ({state}"
+                         f"{', since ' + rt.status.since if rt.status.since else ''}): {rt.status.evidence or ''}"] \
+                if state in ("dead", "archived") else []
+            return _Ctx(rt, adv, hw, os_, catalog, wl, True, rec, backend, lifecycle=lifecycle, local=local)
         if rt.kind == "bridge":
             gate = platform_gate(rt, hw)
             if gate:
