@@ -50,20 +50,20 @@ class Eval:
 def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
     """``local``: what doctor found here ({"installed": set, "running": set}); host mode only."""
     hw = view(profile, catalog)
-    evals, sit = _evaluate(catalog, hw, wl, local)
+    evals, _ = _evaluate(catalog, hw, wl, local)
     warnings: list[str] = []
     engines = [e for e in evals if e.rt.kind == "engine"]
     passing = [e for e in engines if e.ok]
 
     relaxed_from = None
+    wl_eff = wl
     gate_blocked = all(any(r not in e.fit_reasons for r in e.rejected) for e in engines)
     if not passing and wl.quant_format and wl.runtime is None and gate_blocked:
         # The format cannot run here at all (EXL2 on a Mac...): say so, and advise the usual path.
-        quant_blocked = [e for e in engines if any("does not load" in r or "needs" in r for r in e.rejected)]
         relaxed = dataclasses.replace(wl, quant="any", quant_format=None, quant_spec=None)
-        evals2, sit2 = _evaluate(catalog, hw, relaxed, local)
+        evals2, _ = _evaluate(catalog, hw, relaxed, local)
         if any(e.ok and e.rt.kind == "engine" for e in evals2):
-            relaxed_from = wl.quant_format
+            relaxed_from, wl_eff = wl.quant_format, relaxed
             fmt_users = [e for e in engines if wl.quant_format in e.rt.quant_formats]
             why = "; ".join(f"{e.rt.name}: {e.rejected[0]}" for e in fmt_users[:2]) or "no runtime here loads it"
             alt = "GGUF or MLX" if hw.accel == "apple" else "GGUF"
@@ -72,12 +72,8 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
             # keep the format-specific rejections, take the rest from the relaxed pass
             keep = {e.rt.slug: e for e in evals if wl.quant_format in e.rt.quant_formats and not e.ok}
             evals = [keep.get(e.rt.slug, e) for e in evals2]
-            sit = sit2
-            wl_eff = relaxed
             engines = [e for e in evals if e.rt.kind == "engine"]
             passing = [e for e in engines if e.ok]
-        del quant_blocked
-    wl_eff = wl if relaxed_from is None else dataclasses.replace(wl, quant="any", quant_format=None, quant_spec=None)
 
     order = {s: i for i, s in enumerate(catalog.runtimes)}
     passing.sort(key=lambda e: (-e.score, order[e.rt.slug]))
@@ -89,9 +85,9 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         rec_eval = passing[0]
 
     recommendation = None
-    alternatives: list[Alternative] = []
-    rejected: list[Listed] = []
-    companions: list[Listed] = []
+    alternatives: list[Obj] = []
+    rejected: list[Obj] = []
+    companions: list[Obj] = []
     top_pick = passing[0] if passing else None
 
     if rec_eval is not None:
@@ -222,8 +218,6 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             e.rejected.append(qr)
         if qw:
             e.warnings.append(qw)
-        if wl.quant_format is None and wl.model and wl.model.file_quant is None and not rt.quant_formats:
-            pass
         if backend and wl.model is not None and not e.rejected:
             allowed = lambda fmt, rt=rt: quant_gate(rt, hw, fmt)[0] is None  # noqa: E731
             e.fit = best_fit(catalog, rt, hw, wl, backend, allowed)
