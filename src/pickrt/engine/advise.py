@@ -269,7 +269,7 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
                 e.score -= OFFLOAD_PENALTY
                 e.warnings.append(
                     f"{wl.model.label} does not fit in GPU memory: {e.rt.name} would keep "
-                    f"{e.rt.name and (wl.model.spec.layers - (e.fit.gpu_layers or 0))} of {wl.model.spec.layers} layers in system RAM; "
+                    f"{wl.model.spec.layers - (e.fit.gpu_layers or 0)} of {wl.model.spec.layers} layers in system RAM; "
                     "expect it to run several times slower (those layers run on the CPU). A smaller quant or a bigger GPU avoids it.")
             elif e.fit.fits:
                 e.reasons.append((0.05, f"{wl.model.label} fits: {e.fit.required_gb:.1f} of {e.fit.pool.gb:.1f} GiB usable ({e.fit.quant.id})"))
