@@ -13,7 +13,12 @@ from dataclasses import dataclass, field, fields
 from typing import Optional
 
 from pickrt.errors import InputError
-from pickrt.profile import Profile
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.profile import Profile
+
 
 TRAFFIC_HELP = {
     "chat": "one person, interactive",
@@ -187,8 +192,6 @@ def install_commands(advice, os_name: Optional[str]) -> list[str]:
         return []
     cmds = rec.install.get(os_name or "") or rec.install.get("linux") or next(iter(rec.install.values()))
     return [c for c in cmds if c.strip() and not c.lstrip().startswith("#")]
-
-
 
 
 def whatif_given(a: argparse.Namespace) -> bool:

@@ -15,8 +15,13 @@ from textual.app import App
 from textual.binding import Binding
 
 from pickrt.errors import EXIT_OK
-from pickrt.profile import Profile
 from pickrt.tui.answers import HardwareForm, WorkloadForm, compute_advice
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.profile import Profile
+
 
 DARK, LIGHT = "textual-dark", "textual-light"
 

@@ -12,7 +12,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from pickrt.advice import Advice
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.advice import Advice
+
 
 FILENAME = "pickrt-advice.json"
 

@@ -7,9 +7,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
-from pickrt.advice import Advice
 from pickrt.errors import InputError, NoRuntimeError
 from pickrt.tui.answers import install_commands
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.advice import Advice
 
 
 def _guide_text(app) -> tuple[str, bool]:

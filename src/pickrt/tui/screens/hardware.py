@@ -15,11 +15,16 @@ from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicat
 from textual.worker import Worker, WorkerState
 
 from pickrt.errors import InputError
-from pickrt.profile import Profile
 from pickrt.tui.answers import HardwareForm, form_message, initial_profile
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 from pickrt.tui.widgets.profile_view import profile_table
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.profile import Profile
+
 
 OSES = ("linux", "macos", "windows")
 INTERCONNECTS = ("ethernet", "infiniband", "thunderbolt5", "internet")

@@ -14,8 +14,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Label, Static
 
-from pickrt.advice import Advice
 from pickrt.tui.widgets.fitbar import FitBar
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.advice import Advice
 
 
 def _bullets(items: list[str], style: str = "") -> Table:

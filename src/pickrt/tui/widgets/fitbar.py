@@ -13,7 +13,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from pickrt.advice import ModelFit
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.advice import ModelFit
+
 
 GLYPHS = {"weights": "█", "kv": "▓", "overhead": "▒", "free": "░", "over": "▚"}
 

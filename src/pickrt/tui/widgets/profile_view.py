@@ -8,7 +8,10 @@ from typing import Optional
 from rich.table import Table
 from rich.text import Text
 
-from pickrt.profile import GPU, Profile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.profile import GPU, Profile
 
 
 def _gb(v: Optional[float]) -> str:
