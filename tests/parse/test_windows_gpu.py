@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .strategies import mangled
+from .strategies import mangled, robustness_tests
 
 from pickrt.parse import windows_gpu
 
@@ -127,14 +127,4 @@ TEXTS = [p.read_text(encoding="utf-8") for p in FILES] + [WMIC_LIST, CIM_TABLE, 
 
 
 
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_parsers_accept_every_fixture(parser, path: Path) -> None:
-    assert isinstance(parser(path.read_text(encoding="utf-8")), list)
-
-
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda f: f.__name__)
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=mangled(TEXTS))
-def test_parsers_never_raise(parser, text: str) -> None:
-    assert isinstance(parser(text), list)
+test_parsers_accept_every_fixture, test_parsers_never_raise = robustness_tests(PARSERS, FILES, TEXTS, 200)
