@@ -28,33 +28,64 @@ def load_dir(path: PathLike) -> dict[str, ProbeResult]:
     recorded. A folder that does not exist gives an all-missing result (the caller decides whether
     that is an error).
     """
+    from pickrt.probes.files import MANIFEST_LIMIT, REPLAY_LIMIT, FileRejected, read_regular
+
     root = Path(path)
-    manifest: dict[str, dict] = {}
-    try:
-        raw = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(raw, dict):
-            manifest = {k: v for k, v in raw.items() if isinstance(v, dict)}
-    except (OSError, ValueError):
-        pass
+    manifest = _manifest(root, MANIFEST_LIMIT)
     results: dict[str, ProbeResult] = {}
     for name, filename in ALL_FILES.items():
         file = root / filename
-        if file.is_file():
+        if os.path.lexists(file):
             try:
-                text = file.read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                results[name] = ProbeResult(name, "error", detail=f"{filename}: {exc.strerror or exc}")
+                text = read_regular(file, REPLAY_LIMIT).decode("utf-8", errors="replace")
+            except FileNotFoundError:
+                text = None  # a dangling link: as if absent
+            except (OSError, FileRejected) as exc:
+                from pickrt.probes.files import reason
+
+                results[name] = ProbeResult(name, "error", detail=f"{filename}: {reason(exc)}")
                 continue
-            recorded = manifest.get(name, {})
-            detail = recorded.get("detail") if isinstance(recorded.get("detail"), str) else None
-            results[name] = ProbeResult(name, "ok", text, detail=detail or f"replayed {filename}")
-            continue
+            if text is not None:
+                detail = manifest.get(name, {}).get("detail")
+                results[name] = ProbeResult(name, "ok", text, detail=detail or f"replayed {filename}")
+                continue
         recorded = manifest.get(name)
         if recorded and recorded.get("status") in STATUSES and recorded.get("status") != "ok":
             results[name] = ProbeResult(name, recorded["status"], detail=recorded.get("detail"))
         elif name in PROBE_FILES:
             results[name] = ProbeResult(name, "missing", detail=f"no {filename} in the replay folder")
     return results
+
+
+MAX_DETAIL = 300
+"""Characters of a probe's detail kept from a manifest."""
+
+
+def _manifest(root: Path, limit: int) -> dict[str, dict]:
+    """``probes.json`` as {probe name: {"status": str, "detail": str | None}}; odd entries dropped.
+
+    Only known probe names, known statuses and string details (cut to ``MAX_DETAIL``) are kept:
+    anything else in the file (numbers, lists, deep nesting) is ignored, never passed on.
+    """
+    from pickrt.probes.files import FileRejected, read_regular
+
+    try:
+        raw = json.loads(read_regular(root / MANIFEST, limit))
+    except (OSError, ValueError, FileRejected, RecursionError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, dict] = {}
+    for name, entry in raw.items():
+        if name not in ALL_FILES or not isinstance(entry, dict):
+            continue
+        status = entry.get("status")
+        detail = entry.get("detail")
+        out[name] = {
+            "status": status if isinstance(status, str) and status in STATUSES else None,
+            "detail": detail[:MAX_DETAIL] if isinstance(detail, str) else None,
+        }
+    return out
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
