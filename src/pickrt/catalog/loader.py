@@ -440,9 +440,9 @@ def _line_of(raw: bytes, loc: tuple) -> int:
     """1-based line of the node at ``loc`` (walking the YAML node tree); 1 when unknown."""
     import yaml
 
-    try:
-        node = yaml.compose(raw.decode("utf-8", "replace"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    try:  # libyaml's composer: no Python recursion, whatever the nesting depth
+        node = yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError, ValueError):
         return 1
     line = 1
     for part in loc:

@@ -1,0 +1,94 @@
+"""Bounds for every number and size that comes from outside (flags, profile files, batch lines).
+
+One place, so that the CLI, the profile model, ``--batch`` and the what-if builder agree, and so
+that an error names the same allowed range everywhere. Counts are kept as counts: nothing builds
+one record per GPU or per node past these limits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MAX_GPUS_PER_NODE = 64
+"""GPUs in one machine (``--gpus``, ``count`` of a GPU entry, a profile's ``gpus`` list)."""
+MAX_NODES = 4096
+"""Machines in a cluster (``--nodes``, a profile's ``cluster.nodes``)."""
+MAX_USERS = 100_000
+"""Concurrent users / in-flight requests (``--users``)."""
+MIN_CONTEXT, MAX_CONTEXT = 256, 10_000_000
+"""Tokens per request (``--context``)."""
+MAX_GB = 1_000_000.0
+"""GiB of memory or VRAM (``--memory``, ``--vram``, ``*_gb`` in a profile)."""
+MAX_TIMEOUT = 60.0
+"""Seconds a probe may take (``detect --timeout``)."""
+MAX_CPU_THREADS = 65_536
+MAX_TEXT = 1_000
+"""Characters of a name (GPU, CPU, chip, node) in a profile."""
+MAX_DETAIL = 10_000
+MAX_LIST = 512
+"""Entries of a short list in a profile (CPU flags, probes, MIG instances)."""
+MAX_DEPTH = 64
+"""Nesting depth of a batch line or a JSON file pickrt reads."""
+
+
+class BoundError(ValueError):
+    """A number out of its range: the message names the allowed range."""
+
+
+def clip(text: Any, n: int = 60) -> str:
+    """``repr`` of an outside value, cut for a one-line message."""
+    if isinstance(text, int) and not isinstance(text, bool) and abs(text) >= 10**12:
+        return f"a {len(str(abs(text)))}-digit number"
+    s = repr(text)
+    return s if len(s) <= n else s[: n - 5] + "..." + f" ({len(s)} characters)"
+
+
+def whole(name: str, value: Any, lo: int, hi: int) -> int:
+    """``value`` as an int in [lo, hi] (bools, floats with a fraction and strings refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        else:
+            raise BoundError(f"{name} takes a whole number from {lo} to {hi}, not {clip(value)}")
+    if not lo <= value <= hi:
+        shown = value if abs(value) < 10**12 else f"a {len(str(abs(value)))}-digit number"
+        raise BoundError(f"{name} must be a whole number from {lo} to {hi}, not {shown}")
+    return value
+
+
+def number(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = True, unit: str = "") -> float:
+    """``value`` as a finite float in (lo, hi] (or [lo, hi] when not ``lo_open``); NaN, inf refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BoundError(f"{name} takes a number{unit}, not {clip(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    low_ok = v > lo if lo_open else v >= lo
+    if not (math.isfinite(v) and low_ok and v <= hi):
+        rng = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
+        shown = f"{v:g}" if math.isfinite(v) and isinstance(value, float) else clip(value)
+        raise BoundError(f"{name} must be a number{unit} {rng} and at most {hi:.0f}, not {shown}")
+    return v
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Nesting depth of decoded JSON, iteratively (no recursion); raises BoundError past ``limit``."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            raise BoundError(f"nested deeper than {limit} levels")
+        deepest = max(deepest, d)
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+__all__ = ["BoundError", "MAX_CONTEXT", "MAX_CPU_THREADS", "MAX_DEPTH", "MAX_DETAIL", "MAX_GB", "MAX_GPUS_PER_NODE",
+           "MAX_LIST", "MAX_NODES", "MAX_TEXT", "MAX_TIMEOUT", "MAX_USERS", "MIN_CONTEXT", "clip", "depth", "number",
+           "whole"]
