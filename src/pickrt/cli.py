@@ -116,6 +116,9 @@ def _add_hw_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
     g.add_argument("--nodes", type=_positive_int("--nodes", _B.MAX_NODES), metavar="N", help="machines (each with --gpus GPUs)")
     g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+    g.add_argument("--cluster", action="store_true",
+                   help="when detecting this machine, also ask cluster tools (kubectl, ray, scontrol, sinfo), "
+                        "which contact the cluster's servers; off by default")
 
 
 def _advise_parser() -> argparse.ArgumentParser:
@@ -189,7 +192,7 @@ def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
         ), False
     from pickrt.detect import detect_host
 
-    return detect_host(), True
+    return detect_host(cluster=bool(getattr(a, "cluster", False))), True
 
 
 def _workload(a: argparse.Namespace, catalog):
@@ -255,6 +258,9 @@ def _cmd_detect(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print the profile as JSON (loads unchanged with --hardware)")
     p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR (attach it to a bug report)")
     p.add_argument("--replay", metavar="DIR", help="build the profile from a recorded DIR instead of this machine")
+    p.add_argument("--cluster", action="store_true",
+                   help="also ask cluster tools (kubectl, ray, scontrol, sinfo), which contact the cluster's "
+                        "servers; off by default")
     p.add_argument("--timeout", type=_bounded_float("--timeout", _B.MAX_TIMEOUT, " of seconds"), default=2.0,
                    help=f"seconds each probe may take (default 2, at most {_B.MAX_TIMEOUT:g})")
     a = p.parse_args(argv)
@@ -267,10 +273,10 @@ def _cmd_detect(argv: list[str]) -> int:
         results = None
     else:
         if a.record:
-            results = detect.collect_host(timeout=a.timeout)
+            results = detect.collect_host(timeout=a.timeout, cluster=a.cluster)
             prof = detect.build_profile(results)
         else:
-            prof = detect.detect_host(timeout=a.timeout)
+            prof = detect.detect_host(timeout=a.timeout, cluster=a.cluster)
     if a.record:
         from pickrt.probes.replay import load_dir, record_dir
 
