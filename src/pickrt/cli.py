@@ -31,8 +31,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(msg: str, code: int = EXIT_BAD_INPUT) -> "NoReturn":  # noqa: F821
-    sys.stderr.write(msg.rstrip().replace("\n", " ") + "\n")
+    from pickrt.render.terminal import clean_line
+
+    sys.stderr.write(clean_line(msg.rstrip()) + "\n")
     raise SystemExit(code)
+
+
+def _write_text(text: str) -> None:
+    """Text output (not JSON): outside data in it cannot reach the terminal as control sequences."""
+    from pickrt.render.terminal import clean
+
+    sys.stdout.write(clean(text))
 
 
 def _positive_int(name: str, hi: int):
@@ -246,7 +255,7 @@ def _cmd_advise(argv: list[str]) -> int:
     else:
         from pickrt.render.text import render
 
-        sys.stdout.write(render(adv))
+        _write_text(render(adv))
     return EXIT_OK if adv.recommendation is not None else EXIT_NO_RUNTIME
 
 
@@ -256,7 +265,10 @@ def _cmd_advise(argv: list[str]) -> int:
 def _cmd_detect(argv: list[str]) -> int:
     p = _Parser(prog="pickrt detect", description="Hardware profile of this machine (or of a recorded one).")
     p.add_argument("--json", action="store_true", help="print the profile as JSON (loads unchanged with --hardware)")
-    p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR (attach it to a bug report)")
+    p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR, a new or empty folder "
+                                                   "or an earlier recording (attach it to a bug report)")
+    p.add_argument("--no-redact", action="store_true",
+                   help="with --record: keep serials, UUIDs, addresses, host/user names and GPU processes")
     p.add_argument("--replay", metavar="DIR", help="build the profile from a recorded DIR instead of this machine")
     p.add_argument("--cluster", action="store_true",
                    help="also ask cluster tools (kubectl, ray, scontrol, sinfo), which contact the cluster's "
@@ -278,9 +290,12 @@ def _cmd_detect(argv: list[str]) -> int:
         else:
             prof = detect.detect_host(timeout=a.timeout, cluster=a.cluster)
     if a.record:
-        from pickrt.probes.replay import load_dir, record_dir
+        from pickrt.probes.replay import RecordError, load_dir, record_dir
 
-        record_dir(results if results is not None else load_dir(a.replay), a.record)
+        try:
+            record_dir(results if results is not None else load_dir(a.replay), a.record, redact=not a.no_redact)
+        except RecordError as e:
+            raise InputError(f"--record: {e}") from None
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -288,9 +303,11 @@ def _cmd_detect(argv: list[str]) -> int:
     else:
         from pickrt.render.detect_text import render
 
-        sys.stdout.write(render(prof))
+        _write_text(render(prof))
         if a.record:
-            sys.stderr.write(f"raw probe outputs written to {a.record}\n")
+            kept = "unredacted (--no-redact)" if a.no_redact else (
+                "serials, UUIDs, addresses, host/user names and GPU processes redacted")
+            sys.stderr.write(f"raw probe outputs written to {a.record} ({kept})\n")
     return EXIT_OK
 
 
@@ -308,7 +325,7 @@ def _cmd_guide(argv: list[str]) -> int:
 
     prof, host = _profile(a, catalog)
     text = guide_for(prof, wl, catalog, os_name=a.os, local=local_findings(catalog) if host else None)
-    sys.stdout.write(text)
+    _write_text(text)
     return EXIT_OK
 
 
@@ -329,7 +346,7 @@ def _cmd_doctor(argv: list[str]) -> int:
 
         sys.stdout.write(json.dumps(rep, indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(rep))
+        _write_text(render_table(rep))
     return EXIT_OK
 
 
