@@ -24,6 +24,11 @@ class LineError(ValueError):
     """A bad batch line: the message says what and what is allowed."""
 
 
+def _kind(v: Any) -> str:
+    return {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object"}.get(type(v), type(v).__name__)
+
+
 def _lines(path: str) -> Iterator[tuple[int, bytes]]:
     from pickrt.probes.files import BATCH_LINE_LIMIT, BATCH_LIMIT, FileRejected, open_regular, reason, size_text
 
@@ -97,7 +102,7 @@ def _keys(what: str, d: dict, allowed: tuple[str, ...]) -> dict:
 
 def _hardware(hw: Any, catalog) -> Any:
     if not isinstance(hw, dict):
-        raise LineError(f'"hardware" is an object, not {type(hw).__name__}')
+        raise LineError(f'"hardware" is an object, not {_kind(hw)}')
     if any(k in hw for k in PROFILE_KEYS) and not (set(hw) & set(HARDWARE_KEYS) - {"gpus"}) and (
             isinstance(hw.get("gpus"), list) or "gpus" not in hw):
         from pydantic import ValidationError
@@ -122,7 +127,7 @@ def _workload(wk: Any, catalog) -> Any:
     from pickrt.engine.workload import build_workload
 
     if not isinstance(wk, dict):
-        raise LineError(f'"workload" is an object, not {type(wk).__name__}')
+        raise LineError(f'"workload" is an object, not {_kind(wk)}')
     args = _keys('"workload"', wk, WORKLOAD_KEYS)
     try:
         if "users" in args:
@@ -147,7 +152,7 @@ def advise_line(obj: Any, catalog) -> str:
     from pickrt.render.json_out import dumps
 
     if obj is None or not isinstance(obj, dict):
-        raise LineError(f'a line is an object {{"hardware": {{...}}, "workload": {{...}}}}, not {type(obj).__name__}')
+        raise LineError(f'a line is an object {{"hardware": {{...}}, "workload": {{...}}}}, not {_kind(obj)}')
     _keys("the line", obj, ("hardware", "workload"))
     prof = _hardware(obj.get("hardware") or {}, catalog)
     wl = _workload(obj.get("workload") or {}, catalog)
