@@ -27,6 +27,22 @@ from pickrt.doctor import listeners as _listeners
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 MAX_BODY = 1 << 20
+MAX_JSON_DEPTH = 64
+MAX_MODELS = 200
+"""Model names kept from one server's answer (the rest are counted, not listed)."""
+MAX_NAME = 200
+
+
+def _bounded_depth(value) -> None:
+    from pickrt.bounds import depth
+
+    depth(value, MAX_JSON_DEPTH)  # raises BoundError (a ValueError) past it
+
+
+def _names(values) -> list[str]:
+    """Model names from a server's answer: strings only, each cut to MAX_NAME, at most MAX_MODELS."""
+    out = [str(v)[:MAX_NAME] for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    return out[:MAX_MODELS]
 AUTH_CODES = (401, 403)
 
 # Model ids that name the runtime serving them (besides owned_by, which is matched generically).
@@ -187,7 +203,8 @@ class _Prober:
         if probe.outcome == "http" and probe.body:
             try:
                 probe.data = json.loads(probe.body.decode("utf-8", "replace"))
-            except ValueError:
+                _bounded_depth(probe.data)
+            except (ValueError, RecursionError):  # not JSON, or nested past MAX_JSON_DEPTH
                 probe.data = None
         return probe
 
@@ -239,7 +256,7 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
     data = probe.data
     if shape == "ollama":
         if _is_ollama(probe):
-            return Match(shape, models=list(probe.extra.get("models", [])), version=data["version"])
+            return Match(shape, models=_names(probe.extra.get("models", [])), version=data["version"][:MAX_NAME])
         return None
     if shape in ("openai-models", "lmstudio"):
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -249,8 +266,8 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
         entries = [e for e in data["data"] if isinstance(e, dict)]
         if len(entries) != len(data["data"]):
             return None
-        models = [str(e["id"]) for e in entries if e.get("id") is not None]
-        owners = sorted({str(e["owned_by"]) for e in entries if e.get("owned_by")})
+        models = _names(e["id"] for e in entries if e.get("id") is not None)
+        owners = sorted(set(_names(e["owned_by"] for e in entries if e.get("owned_by"))))[:MAX_MODELS]
         return Match(shape, models=models, owners=owners)
     if shape == "health-ok":
         return Match(shape)
