@@ -89,6 +89,75 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-__all__ = ["BoundError", "MAX_CONTEXT", "MAX_CPU_THREADS", "MAX_DEPTH", "MAX_DETAIL", "MAX_GB", "MAX_GPUS_PER_NODE",
+MAX_NAMES = 200
+"""Names kept from one outside list (model names a server lists)."""
+
+
+def names(values: Any, limit: int = MAX_NAMES, length: int = 200) -> list[str]:
+    """Strings (and numbers as text) of an outside list, each cut to ``length``, at most ``limit``."""
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            out.append(str(v)[:length])
+            if len(out) >= limit:
+                break
+    return out
+
+
+def clamp_detected(gpus: list, cluster: Any, note: Any) -> tuple[list, Any]:
+    """Keep a detected profile's GPU and node lists within the bounds a profile file has, so that
+    ``detect --json`` always loads back with ``--hardware``; ``note(probe, text)`` says what was cut."""
+    if len(gpus) > MAX_GPUS_PER_NODE:
+        note("uname", f"{len(gpus)} GPUs reported: only the first {MAX_GPUS_PER_NODE} are kept")
+        gpus = gpus[:MAX_GPUS_PER_NODE]
+    lists = [gpus]
+    if cluster is not None:
+        if len(cluster.nodes) > MAX_NODES:
+            note(str(cluster.source), f"{len(cluster.nodes)} nodes: only the first {MAX_NODES} are kept")
+            cluster.nodes = cluster.nodes[:MAX_NODES]
+        for node in cluster.nodes:
+            node.gpus = node.gpus[:MAX_GPUS_PER_NODE]
+            lists.append(node.gpus)
+        if cluster.gpus_total is not None and not 0 <= cluster.gpus_total <= MAX_NODES * MAX_GPUS_PER_NODE:
+            cluster.gpus_total = None
+    for gl in lists:
+        for g in gl:
+            if not isinstance(g.count, int) or not 1 <= g.count <= MAX_GPUS_PER_NODE:
+                g.count = min(max(1, g.count if isinstance(g.count, int) else 1), MAX_GPUS_PER_NODE)
+            for key in ("name", "driver", "compute_capability", "gfx_target", "cuda_version"):
+                v = getattr(g, key, None)
+                if isinstance(v, str) and len(v) > MAX_TEXT:
+                    setattr(g, key, v[:MAX_TEXT])
+    return gpus, cluster
+
+
+def _size(v: Any) -> Any:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 < v <= MAX_GB
+    return v if ok else None
+
+
+def clamp_sizes(profile: Any) -> Any:
+    """A detected profile's sizes that a profile file could not hold (0, tiny values rounded to 0.0,
+    absurd ones) become unknown (None): unknown is null, never a wrong number."""
+    for key in ("memory_gb", "memory_available_gb", "memory_limit_gb"):
+        setattr(profile, key, _size(getattr(profile, key)))
+    for key in ("cores", "threads"):
+        v = getattr(profile.cpu, key, None)
+        if v is not None and not (isinstance(v, int) and 1 <= v <= MAX_CPU_THREADS):
+            setattr(profile.cpu, key, None)
+    if profile.apple is not None:
+        for key in ("memory_gb", "gpu_usable_gb"):
+            setattr(profile.apple, key, _size(getattr(profile.apple, key)))
+    nodes = profile.cluster.nodes if profile.cluster is not None else []
+    for g in [*profile.gpus, *(g for n in nodes for g in n.gpus)]:
+        g.vram_gb = _size(g.vram_gb)
+        for inst in (g.mig.instances if g.mig is not None else []):
+            inst.memory_gb = _size(inst.memory_gb)
+    for n in nodes:
+        n.memory_gb = _size(n.memory_gb)
+    return profile
+
+
+__all__ = ["BoundError", "clamp_detected", "clamp_sizes", "names", "MAX_CONTEXT", "MAX_CPU_THREADS", "MAX_DEPTH", "MAX_DETAIL", "MAX_GB", "MAX_GPUS_PER_NODE",
            "MAX_LIST", "MAX_NODES", "MAX_TEXT", "MAX_TIMEOUT", "MAX_USERS", "MIN_CONTEXT", "clip", "depth", "number",
            "whole"]

@@ -589,7 +589,9 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
 
     cluster = _cluster(results, notes)
 
-    gpus, cluster = _bounded(gpus, cluster, notes)
+    from pickrt.bounds import clamp_detected, clamp_sizes
+
+    gpus, cluster = clamp_detected(gpus, cluster, notes.add)
     probes: list[Probe] = []
     for name, res in results.items():
         status = res.status if res.status in ("ok", "missing", "timeout", "error") else "error"
@@ -598,7 +600,7 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
         detail = "; ".join(dict.fromkeys(str(p) for p in parts))[:MAX_DETAIL] or None
         probes.append(Probe(name=name, status=status, detail=detail))  # type: ignore[arg-type]
 
-    return Profile(
+    return clamp_sizes(Profile(
         os=os_name,  # type: ignore[arg-type]
         arch=arch,
         cpu=cpu,
@@ -609,41 +611,11 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
         apple=apple,
         cluster=cluster,
         probes=probes,
-    )
+    ))
 
 
 MAX_DETAIL = 2000
 """Characters of one probe's detail in a profile (pickrt.bounds.MAX_DETAIL is the file bound)."""
-_MAX_GPUS, _MAX_NODES, _MAX_NAME = 64, 4096, 1000  # pickrt.bounds (not imported on this hot path)
-
-
-def _cut(g: GPU) -> GPU:
-    for key in ("name", "driver", "compute_capability", "gfx_target", "cuda_version"):
-        v = getattr(g, key, None)
-        if isinstance(v, str) and len(v) > _MAX_NAME:
-            setattr(g, key, v[:_MAX_NAME])
-    return g
-
-
-def _bounded(gpus: list[GPU], cluster: Optional[Cluster], notes: _Notes) -> tuple[list[GPU], Optional[Cluster]]:
-    """Keep a detected profile within the bounds a profile file has (pickrt.bounds), so that
-    ``detect --json`` always loads back with ``--hardware``; what was cut is noted."""
-    if len(gpus) > _MAX_GPUS:
-        notes.add("uname", f"{len(gpus)} GPUs reported: only the first {_MAX_GPUS} are kept (at most {_MAX_GPUS} per machine)")
-        gpus = gpus[:_MAX_GPUS]
-    gpus = [_cut(g) for g in gpus]
-    if cluster is not None:
-        if len(cluster.nodes) > _MAX_NODES:
-            notes.add(f"{cluster.source}", f"{len(cluster.nodes)} nodes: only the first {_MAX_NODES} are kept")
-            cluster.nodes = cluster.nodes[:_MAX_NODES]
-        for node in cluster.nodes:
-            node.gpus = [_cut(g) for g in node.gpus[:_MAX_GPUS]]
-            for g in node.gpus:
-                if not isinstance(g.count, int) or not 1 <= g.count <= _MAX_GPUS:
-                    g.count = min(max(1, g.count if isinstance(g.count, int) else 1), _MAX_GPUS)
-        if cluster.gpus_total is not None and not 0 <= cluster.gpus_total <= _MAX_NODES * _MAX_GPUS:
-            cluster.gpus_total = None
-    return gpus, cluster
 
 
 def collect_host(timeout: float = 2.0, cluster: bool = False) -> dict[str, ProbeResult]:

@@ -199,16 +199,16 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
     key = h.hexdigest()[:32]
     cache = _cache_dir() if use_cache else None
     if cache:
-        from pickrt.catalog import cache as _cache
+        from pickrt.catalog.cache import load as _cache_load, store as _cache_store
 
         cf = cache / f"catalog-{key}.json"
-        hit = _cache.load(cf, key, Catalog)
+        hit = _cache_load(cf, key, Catalog)
         if hit is not None:
             return hit
     files = [(p, _read_catalog_file(p)) for p in paths]
     cat = _build(files, base)
     if cache:
-        _cache.store(cf, key, cat)
+        _cache_store(cf, key, cat)
     return cat
 
 

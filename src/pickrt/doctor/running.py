@@ -17,6 +17,8 @@ import json
 import os
 import re
 import socket
+
+from pickrt.bounds import depth as _depth, names as _names
 import threading
 import time
 from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
@@ -27,22 +29,7 @@ from pickrt.doctor import listeners as _listeners
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 MAX_BODY = 1 << 20
-MAX_JSON_DEPTH = 64
-MAX_MODELS = 200
-"""Model names kept from one server's answer (the rest are counted, not listed)."""
 MAX_NAME = 200
-
-
-def _bounded_depth(value) -> None:
-    from pickrt.bounds import depth
-
-    depth(value, MAX_JSON_DEPTH)  # raises BoundError (a ValueError) past it
-
-
-def _names(values) -> list[str]:
-    """Model names from a server's answer: strings only, each cut to MAX_NAME, at most MAX_MODELS."""
-    out = [str(v)[:MAX_NAME] for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
-    return out[:MAX_MODELS]
 AUTH_CODES = (401, 403)
 
 # Model ids that name the runtime serving them (besides owned_by, which is matched generically).
@@ -203,7 +190,7 @@ class _Prober:
         if probe.outcome == "http" and probe.body:
             try:
                 probe.data = json.loads(probe.body.decode("utf-8", "replace"))
-                _bounded_depth(probe.data)
+                _depth(probe.data)  # nested past 64 levels: a ValueError
             except (ValueError, RecursionError):  # not JSON, or nested past MAX_JSON_DEPTH
                 probe.data = None
         return probe
@@ -267,7 +254,7 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
         if len(entries) != len(data["data"]):
             return None
         models = _names(e["id"] for e in entries if e.get("id") is not None)
-        owners = sorted(set(_names(e["owned_by"] for e in entries if e.get("owned_by"))))[:MAX_MODELS]
+        owners = sorted(set(_names(e["owned_by"] for e in entries if e.get("owned_by"))))
         return Match(shape, models=models, owners=owners)
     if shape == "health-ok":
         return Match(shape)
