@@ -281,6 +281,12 @@ def _cmd_detect(argv: list[str]) -> int:
     if a.replay:
         if not os.path.isdir(a.replay):
             raise InputError(f"--replay: {a.replay}: not a directory")
+        from pickrt.probes.replay import MANIFEST
+        from pickrt.probes.runner import ALL_FILES
+
+        if not any(os.path.lexists(os.path.join(a.replay, f)) for f in (MANIFEST, *ALL_FILES.values())):
+            raise InputError(f"--replay: {a.replay}: no recording here (no {MANIFEST} and no probe output such as "
+                             "uname.txt or nvidia-smi-q-x.xml; make one with `pickrt detect --record DIR`)")
         prof = detect.detect_replay(a.replay)
         results = None
     else:
@@ -373,8 +379,8 @@ def _cmd_knowledge(argv: list[str]) -> int:
     from pickrt import knowledge_cmd
 
     if a.action is None:
-        p.print_help()
-        return EXIT_BAD_INPUT
+        raise InputError("knowledge: choose an action: list, show SLUG, check [DIR], gpus or models "
+                         "(`pickrt knowledge --help`)")
     return knowledge_cmd.run(a)
 
 

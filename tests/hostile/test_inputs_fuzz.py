@@ -174,3 +174,15 @@ def test_whatif_counts_do_not_expand(capsys) -> None:
     assert len(out["hardware"]["cluster"]["nodes"]) == 4096
     assert out["hardware"]["cluster"]["nodes"][0]["gpus"][0]["count"] == 64
     assert out["hardware"]["cluster"]["gpus_total"] == 64 * 4096
+
+
+def test_small_messages(tmp_path: Path, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "d.gguf").mkdir()
+    for argv, words in ((["knowledge"], "choose an action"),
+                        (["detect", "--replay", str(tmp_path / "empty")], "no recording here"),
+                        (["--json", "--gpu", "RTX 4090", "--model", str(tmp_path / "d.gguf")], "is a folder")):
+        with pytest.raises(SystemExit) as ei:
+            main(argv)
+        cap = capsys.readouterr()
+        assert ei.value.code == 2 and cap.out == "" and words in cap.err and len(cap.err.splitlines()) == 1
