@@ -302,6 +302,9 @@ def _cmd_detect(argv: list[str]) -> int:
             record_dir(results if results is not None else load_dir(a.replay), a.record, redact=not a.no_redact)
         except RecordError as e:
             raise InputError(f"--record: {e}") from None
+        kept = "unredacted (--no-redact)" if a.no_redact else (
+            "serials, UUIDs, addresses, host/user names and GPU processes redacted")
+        sys.stderr.write(f"raw probe outputs written to {a.record} ({kept})\n")
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -310,10 +313,6 @@ def _cmd_detect(argv: list[str]) -> int:
         from pickrt.render.detect_text import render
 
         _write_text(render(prof))
-        if a.record:
-            kept = "unredacted (--no-redact)" if a.no_redact else (
-                "serials, UUIDs, addresses, host/user names and GPU processes redacted")
-            sys.stderr.write(f"raw probe outputs written to {a.record} ({kept})\n")
     return EXIT_OK
 
 

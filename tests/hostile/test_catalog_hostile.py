@@ -172,3 +172,17 @@ def test_pickrt_knowledge_naming_a_file(tmp_path: Path, monkeypatch, capsys) -> 
         main(["--json", "--gpu", "RTX 4090"])
     assert ei.value.code == 2
     assert "PICKRT_KNOWLEDGE" in capsys.readouterr().err
+
+
+def test_cache_folder_not_writable(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
+    real_open = catalog_cache.os.open
+
+    def denied(path, flags, mode=0o777):
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(catalog_cache.os, "open", denied)
+    assert load_catalog(use_user_overlay=False).runtimes
+    assert [p for p in (tmp_path / "c" / "pickrt").iterdir()] == []

@@ -94,7 +94,10 @@ def test_record_refuses_user_folder_and_file(tmp_path: Path, capsys) -> None:
     notes.mkdir()
     for name, text in (("sinfo.txt", "mine"), ("uname.txt", "mine"), ("thesis.txt", "mine")):
         (notes / name).write_text(text)
-    assert_exit2(["detect", "--replay", str(FIXTURES.parent), "--record", str(notes)], capsys, "not a pickrt recording")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "uname.txt").write_text("Linux x86_64\n")
+    assert_exit2(["detect", "--replay", str(src), "--record", str(notes)], capsys, "not a pickrt recording")
     assert {p.name: p.read_text() for p in notes.iterdir()} == {"sinfo.txt": "mine", "uname.txt": "mine", "thesis.txt": "mine"}
     afile = tmp_path / "afile"
     afile.write_text("precious")
@@ -191,3 +194,17 @@ def test_detect_record_cli_round_trip(tmp_path: Path, capsys) -> None:
     assert main(["detect", "--json", "--replay", str(rec)]) == 0
     replayed = json.loads(capsys.readouterr().out)
     assert replayed["gpus"] == live["gpus"] and replayed["cpu"] == live["cpu"]
+
+
+def test_record_permission_denied_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    from pickrt.probes import replay
+
+    def denied(path, mode=0o777):
+        raise PermissionError(13, "Permission denied")
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "uname.txt").write_text("Linux x86_64\n")
+    monkeypatch.setattr(replay.os, "mkdir", denied)
+    assert_exit2(["detect", "--replay", str(src), "--record", str(tmp_path / "rec")], capsys, "Permission denied")
+    assert [p.name for p in tmp_path.iterdir()] == ["src"]
