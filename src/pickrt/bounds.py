@@ -73,12 +73,21 @@ def number(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = True,
     return v
 
 
-def depth(value: Any, limit: int = MAX_DEPTH) -> int:
-    """Nesting depth of decoded JSON, iteratively (no recursion); raises BoundError past ``limit``."""
+MAX_VALUES = 1_000_000
+"""Values (scalars, lists, mappings) in one decoded document: YAML aliases cannot multiply past it."""
+
+
+def depth(value: Any, limit: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> int:
+    """Nesting depth of decoded JSON/YAML, iteratively (no recursion); raises BoundError past
+    ``limit`` levels or past ``max_values`` values (a YAML "billion laughs" of shared aliases)."""
     stack = [(value, 1)]
     deepest = 0
+    seen = 0
     while stack:
         v, d = stack.pop()
+        seen += 1
+        if seen > max_values:
+            raise BoundError(f"more than {max_values} values (YAML aliases that expand without end?)")
         if d > limit:
             raise BoundError(f"nested deeper than {limit} levels")
         deepest = max(deepest, d)

@@ -32,8 +32,10 @@ def load_profile(path: str) -> Profile:
         raise InputError(f"{path}:{line}: not valid YAML/JSON: {e.problem}") from None
     except yaml.YAMLError as e:
         raise InputError(f"{path}:1: not valid YAML/JSON: {str(e).splitlines()[0] if str(e) else e}") from None
-    except (RecursionError, BoundError, MemoryError):
+    except RecursionError:
         raise InputError(f"{path}:1: not a profile: nested deeper than {MAX_DEPTH} levels") from None
+    except BoundError as e:
+        raise InputError(f"{path}:1: not a profile: {e}") from None
     except (ValueError, TypeError, OverflowError) as e:  # libyaml's odd scalars (dates out of range...)
         raise InputError(f"{path}:1: not valid YAML/JSON: {e}") from None
     if not isinstance(data, dict):

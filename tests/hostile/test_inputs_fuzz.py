@@ -186,3 +186,17 @@ def test_small_messages(tmp_path: Path, capsys) -> None:
             main(argv)
         cap = capsys.readouterr()
         assert ei.value.code == 2 and cap.out == "" and words in cap.err and len(cap.err.splitlines()) == 1
+
+
+def test_yaml_alias_bomb(tmp_path: Path, capsys) -> None:
+    lines = ["a0: &a0 [x,x,x,x,x,x,x,x,x,x]"] + [
+        f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    bomb = "\n".join(lines) + "\nos: linux\n"
+    (tmp_path / "hw.yaml").write_text(bomb)
+    start = time.monotonic()
+    with pytest.raises(InputError, match="more than"):
+        load_profile(str(tmp_path / "hw.yaml"))
+    (tmp_path / "ov" / "runtimes").mkdir(parents=True)
+    (tmp_path / "ov" / "runtimes" / "x.yaml").write_text(bomb)
+    assert main(["knowledge", "check", str(tmp_path / "ov")]) == 2
+    assert time.monotonic() - start < 10

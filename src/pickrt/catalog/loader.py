@@ -25,6 +25,7 @@ from pickrt.catalog.plain import Obj, freeze
 Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
+MAX_FILES = 2000  # YAML files in the shipped catalog and all overlays together
 CACHE_FORMAT = 3  # bump when the cached objects change shape (3: JSON data, keyed by file stats)
 
 
@@ -188,6 +189,8 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
             raise CatalogError([f"{o}: not a directory (--knowledge takes a folder laid out like knowledge/)"])
         dirs.append(o)
     paths = [p for d in dirs for p in _yaml_files(d)]
+    if len(paths) > MAX_FILES:
+        raise CatalogError([f"{dirs[-1]}: more than {MAX_FILES} YAML files in the catalog and its overlays"])
     # keyed by each file's path and stats (like a .pyc): a hit reads no catalog file at all
     h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
     for p in paths:
@@ -237,8 +240,10 @@ def _parse(path: Path, data: bytes, problems: list[str]) -> Any:
         value = yaml.load(data, Loader=_loader())
         depth(value, MAX_DEPTH)
         return value
-    except (RecursionError, BoundError):
+    except RecursionError:
         problems.append(f"{path}:1: malformed YAML: nested deeper than {MAX_DEPTH} levels")
+    except BoundError as e:
+        problems.append(f"{path}:1: malformed YAML: {e}")
     except (ValueError, TypeError, OverflowError) as e:
         problems.append(f"{path}:1: malformed YAML: {str(e).splitlines()[0][:200]}")
     except yaml.MarkedYAMLError as e:

@@ -33,9 +33,9 @@ MAX_KEPT_ARRAY = 4096
 MAX_ARRAY_DEPTH = 4
 MAX_DIMS = 8
 MAX_TENSOR_NAME = 64 * 1024
-SAFETENSORS_HEADER_LIMIT = 100 * 1024 * 1024
-"""The safetensors format's own limit on its JSON header."""
-SAFETENSORS_TOTAL_LIMIT = 256 * 1024 * 1024
+SAFETENSORS_HEADER_LIMIT = 32 * 1024 * 1024
+"""Header bytes of one file (the format allows 100 MB; a 405B model's 191 shards hold ~10 MB in all)."""
+SAFETENSORS_TOTAL_LIMIT = 32 * 1024 * 1024
 """Header bytes read across all shards of one folder."""
 MAX_SHARDS = 4096
 MAX_JSON_DEPTH = 64
@@ -255,8 +255,8 @@ def loads_bounded(data: bytes, what: str = "JSON") -> Any:
 def read_safetensors_headers(folder: PathLike) -> list[tuple[str, Any]]:
     """(file name, decoded JSON header) of each ``*.safetensors`` regular file in ``folder``.
 
-    Only the 8-byte length and the header are read (never the weights); a header above 100 MiB,
-    one that runs past its file, or more than 256 MiB of headers in all is refused. Files that are
+    Only the 8-byte length and the header are read (never the weights); a header above 32 MiB,
+    one that runs past its file, or more than 32 MiB of headers in all is refused. Files that are
     not regular (FIFOs, devices) are skipped.
     """
     root = Path(folder)
