@@ -150,7 +150,9 @@ def record_dir(results: Mapping[str, ProbeResult], path: PathLike, *, redact: bo
 
     root = Path(path)
     if os.path.lexists(root):
-        if root.is_symlink() or not root.is_dir():
+        if root.is_symlink():
+            raise RecordError(f"{root} is a symbolic link: give the folder itself (new, empty, or an earlier recording)")
+        if not root.is_dir():
             raise RecordError(f"{root} exists and is not a folder: give a new or empty folder, or an earlier recording")
         try:
             entries = os.listdir(root)
