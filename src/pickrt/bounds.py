@@ -8,7 +8,11 @@ one record per GPU or per node past these limits.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Terminal controls in names from probe output: replaced at detection, for every renderer."""
 
 MAX_GPUS_PER_NODE = 64
 """GPUs in one machine (``--gpus``, ``count`` of a GPU entry, a profile's ``gpus`` list)."""
@@ -135,8 +139,8 @@ def clamp_detected(gpus: list, cluster: Any, note: Any) -> tuple[list, Any]:
                 g.count = min(max(1, g.count if isinstance(g.count, int) else 1), MAX_GPUS_PER_NODE)
             for key in ("name", "driver", "compute_capability", "gfx_target", "cuda_version"):
                 v = getattr(g, key, None)
-                if isinstance(v, str) and len(v) > MAX_TEXT:
-                    setattr(g, key, v[:MAX_TEXT])
+                if isinstance(v, str):
+                    setattr(g, key, _CONTROL.sub("\ufffd", v[:MAX_TEXT]))
     return gpus, cluster
 
 
