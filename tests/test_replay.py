@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pickrt.detect import apply_cuda_visible_devices, build_profile, detect_host, detect_replay, merge_gpu_lists
-from pickrt.probes.replay import MANIFEST, load_dir, record_dir
+from pickrt.probes.replay import RecordError, MANIFEST, load_dir, record_dir
 from pickrt.probes.runner import PROBE_FILES, ProbeResult
 from pickrt.profile import Profile as ProfileModel  # the schema: detection's output must validate
 from pickrt.profile_plain import GPU, Profile
@@ -319,19 +319,29 @@ def test_record_then_replay_round_trips(h100_server: Path, tmp_path: Path) -> No
     after = detect_replay(str(out))
     assert without_probes(after) == without_probes(before)
     assert probe(after, "proc-meminfo").status == "timeout"  # not "missing": the manifest remembers
-    assert (out / "nvidia-smi-q.txt").read_bytes() == (h100_server / "nvidia-smi-q.txt").read_bytes()
+    assert (out / "nvidia-smi-q.txt").read_bytes() != (h100_server / "nvidia-smi-q.txt").read_bytes()  # redacted
+    raw = tmp_path / "raw"
+    record_dir(original, raw, redact=False)
+    assert (raw / "nvidia-smi-q.txt").read_bytes() == (h100_server / "nvidia-smi-q.txt").read_bytes()
 
 
-def test_record_removes_stale_files_and_writes_atomically(tmp_path: Path) -> None:
+def test_record_replaces_a_recording_whole_and_refuses_other_folders(tmp_path: Path) -> None:
     out = tmp_path / "rec"
     out.mkdir()
     (out / "nvidia-smi-q-x.xml").write_text("<old/>")
     (out / "notes.md").write_text("mine")
-    record_dir({"uname": ProbeResult("uname", "ok", "Linux x86_64\n"),
-                "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "missing", detail="not found")}, out)
+    results = {"uname": ProbeResult("uname", "ok", "Linux x86_64\n"),
+               "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "missing", detail="not found")}
+    with pytest.raises(RecordError, match="not a pickrt recording"):
+        record_dir(results, out)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.md", "nvidia-smi-q-x.xml"]  # untouched
+    (out / "notes.md").unlink()
+    (out / "nvidia-smi-q-x.xml").unlink()
+    record_dir({**results, "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "ok", "<old/>")}, out)  # empty: fine
+    assert (out / "nvidia-smi-q-x.xml").exists()
+    record_dir(results, out)  # an earlier recording: replaced as a whole
     assert not (out / "nvidia-smi-q-x.xml").exists()
-    assert (out / "notes.md").read_text() == "mine"  # files that are not probe outputs are left alone
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert json.loads((out / MANIFEST).read_text())["nvidia-smi-q-x"]["status"] == "missing"
 
 

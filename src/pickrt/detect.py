@@ -589,15 +589,18 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
 
     cluster = _cluster(results, notes)
 
+    from pickrt.bounds import clamp_detected, clamp_sizes
+
+    gpus, cluster = clamp_detected(gpus, cluster, notes.add)
     probes: list[Probe] = []
     for name, res in results.items():
         status = res.status if res.status in ("ok", "missing", "timeout", "error") else "error"
         parts = [p for p in ([res.detail] if res.detail else []) + notes.notes.get(name, []) if p]
         # replayed files carry "replayed <file>": keep it short
-        detail = "; ".join(dict.fromkeys(parts)) or None
+        detail = "; ".join(dict.fromkeys(str(p) for p in parts))[:MAX_DETAIL] or None
         probes.append(Probe(name=name, status=status, detail=detail))  # type: ignore[arg-type]
 
-    return Profile(
+    return clamp_sizes(Profile(
         os=os_name,  # type: ignore[arg-type]
         arch=arch,
         cpu=cpu,
@@ -608,21 +611,27 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
         apple=apple,
         cluster=cluster,
         probes=probes,
-    )
+    ))
 
 
-def collect_host(timeout: float = 2.0) -> dict[str, ProbeResult]:
+MAX_DETAIL = 2000
+"""Characters of one probe's detail in a profile (pickrt.bounds.MAX_DETAIL is the file bound)."""
+
+
+def collect_host(timeout: float = 2.0, cluster: bool = False) -> dict[str, ProbeResult]:
     """Run this machine's probes (see ``probes.host.collect``); for ``--record``."""
     from pickrt.probes.host import collect
 
-    return collect(timeout=timeout)
+    return collect(timeout=timeout, cluster=cluster)
 
 
-def detect_host(timeout: float = 2.0) -> Profile:
-    """Probe this machine (all probes concurrently, about ``timeout`` s at most) and build its profile."""
+def detect_host(timeout: float = 2.0, cluster: bool = False) -> Profile:
+    """Probe this machine (all probes concurrently, about ``timeout`` s at most) and build its profile.
+
+    Cluster tools, which contact other machines, run only with ``cluster``."""
     from pickrt.probes.host import collect
 
-    return build_profile(collect(timeout=timeout))
+    return build_profile(collect(timeout=timeout, cluster=cluster))
 
 
 def detect_replay(path: str) -> Profile:

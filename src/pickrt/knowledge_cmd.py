@@ -24,36 +24,36 @@ def run(a) -> int:
     if a.action == "list":
         rows = [{"slug": r.slug, "name": r.name, "zone": r.zone, "status": r.status.state} for r in cat.runtimes.values()]
         if a.json:
-            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            _out(json.dumps(rows, indent=2) + "\n")
         else:
             w = max(len(r["slug"]) for r in rows)
             for r, rt in zip(rows, cat.runtimes.values()):
-                sys.stdout.write(f"{r['slug']:<{w}}  {r['zone']:<15}  {r['status']:<11}  {rt.summary}\n")
+                _out(f"{r['slug']:<{w}}  {r['zone']:<15}  {r['status']:<11}  {rt.summary}\n")
         return EXIT_OK
     if a.action == "show":
         rt = cat.runtime(a.slug)
         if rt is None:
             raise InputError(f"knowledge show: unknown runtime {a.slug!r}; known: {', '.join(cat.runtimes)}")
         if a.json:
-            sys.stdout.write(json.dumps(thaw(rt), indent=2) + "\n")
+            _out(json.dumps(thaw(rt), indent=2) + "\n")
         else:
-            sys.stdout.write(_show_text(rt))
+            _out(_show_text(rt))
         return EXIT_OK
     if a.action == "gpus":
         if a.json:
-            sys.stdout.write(json.dumps(thaw(cat.gpus, {"cls": "class"}), indent=2) + "\n")
+            _out(json.dumps(thaw(cat.gpus, {"cls": "class"}), indent=2) + "\n")
         else:
             for g in cat.gpus:
                 cc = g.compute_capability or g.gfx or "-"
-                sys.stdout.write(f"{g.name:<36} {g.vendor:<6} {g.vram_gb or 0:>6g} GB  {g.memory_bandwidth_gbs or 0:>6g} GB/s  {cc}\n")
+                _out(f"{g.name:<36} {g.vendor:<6} {g.vram_gb or 0:>6g} GB  {g.memory_bandwidth_gbs or 0:>6g} GB/s  {cc}\n")
         return EXIT_OK
     if a.action == "models":
         if a.json:
-            sys.stdout.write(json.dumps(thaw(cat.models), indent=2) + "\n")
+            _out(json.dumps(thaw(cat.models), indent=2) + "\n")
         else:
             for m in cat.models:
                 act = f" ({m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b != m.params_b else ""
-                sys.stdout.write(f"{m.id:<30} {m.params_b:>7g}B{act}  {m.layers} layers, {m.kv_heads} KV heads x {m.head_dim}\n")
+                _out(f"{m.id:<30} {m.params_b:>7g}B{act}  {m.layers} layers, {m.kv_heads} KV heads x {m.head_dim}\n")
         return EXIT_OK
     return EXIT_BAD_INPUT
 
@@ -77,7 +77,7 @@ def _check(d) -> int:
     for w in cat.warnings:
         sys.stderr.write(f"warning: {w}\n")
     what = f"{d} over the shipped catalog" if d else "shipped catalog"
-    sys.stdout.write(f"ok: {what}: {len(cat.runtimes)} runtimes, {len(cat.rules)} rules, {len(cat.gpus)} GPUs, "
+    _out(f"ok: {what}: {len(cat.runtimes)} runtimes, {len(cat.rules)} rules, {len(cat.gpus)} GPUs, "
                      f"{len(cat.apple_chips)} Apple chips, {len(cat.models)} models, {len(cat.quants)} quant types"
                      + (f", {len(cat.warnings)} warnings" if cat.warnings else "") + "\n")
     return EXIT_OK
@@ -108,3 +108,10 @@ def _show_text(rt) -> str:
 
 
 __all__ = ["run"]
+
+
+def _out(text: str) -> None:
+    """Overlay text (names, summaries) cannot reach the terminal as control sequences."""
+    from pickrt.render.terminal import clean
+
+    sys.stdout.write(clean(text))

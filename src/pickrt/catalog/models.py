@@ -80,7 +80,7 @@ class Accelerators(_Model):
 
 class Api(_Model):
     openai_compatible: Optional[bool] = None
-    default_port: Optional[int] = None
+    default_port: Optional[int] = Field(None, ge=1, le=65535)
     base_path: str = "/v1"
     health_path: Optional[str] = None
     health_note: Optional[str] = None
@@ -338,19 +338,20 @@ class ModelSpec(_Model):
     aliases: list[str] = Field(default_factory=list)
     hf_repo: Optional[str] = None
     family: Optional[str] = None
-    params_b: float
-    active_params_b: Optional[float] = None
-    layers: int
-    hidden_size: Optional[int] = None
-    attention_heads: Optional[int] = None
-    kv_heads: int
-    head_dim: int
-    kv_lora_rank: Optional[int] = None
-    qk_rope_head_dim: Optional[int] = None
-    sliding_window: Optional[int] = None
-    sliding_layers: Optional[int] = None
+    # bounds: a model from an overlay or a file header with 0, NaN or 1e308 is bad input
+    params_b: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
+    active_params_b: Optional[float] = Field(None, gt=0, le=1_000_000, allow_inf_nan=False)
+    layers: int = Field(ge=1, le=100_000)
+    hidden_size: Optional[int] = Field(None, ge=1, le=10**9)
+    attention_heads: Optional[int] = Field(None, ge=1, le=10**6)
+    kv_heads: int = Field(ge=1, le=10**6)
+    head_dim: int = Field(ge=1, le=10**6)
+    kv_lora_rank: Optional[int] = Field(None, ge=1, le=10**6)
+    qk_rope_head_dim: Optional[int] = Field(None, ge=0, le=10**6)
+    sliding_window: Optional[int] = Field(None, ge=1, le=10**9)
+    sliding_layers: Optional[int] = Field(None, ge=0, le=100_000)
     """How many of the layers use the sliding window (the rest attend to the full context)."""
-    max_context: Optional[int] = None
+    max_context: Optional[int] = Field(None, ge=1, le=10**9)
     native_format: Optional[QuantFormat] = None
     """Published quantized format (gpt-oss: mxfp4, DeepSeek-V3: fp8); None for BF16 releases."""
     native_size_gb: Optional[float] = None

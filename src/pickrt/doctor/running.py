@@ -17,6 +17,8 @@ import json
 import os
 import re
 import socket
+
+from pickrt.bounds import depth as _depth, names as _names
 import threading
 import time
 from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
@@ -27,6 +29,7 @@ from pickrt.doctor import listeners as _listeners
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 MAX_BODY = 1 << 20
+MAX_NAME = 200
 AUTH_CODES = (401, 403)
 
 # Model ids that name the runtime serving them (besides owned_by, which is matched generically).
@@ -187,7 +190,8 @@ class _Prober:
         if probe.outcome == "http" and probe.body:
             try:
                 probe.data = json.loads(probe.body.decode("utf-8", "replace"))
-            except ValueError:
+                _depth(probe.data)  # nested past 64 levels: a ValueError
+            except (ValueError, RecursionError):  # not JSON, or nested past MAX_JSON_DEPTH
                 probe.data = None
         return probe
 
@@ -239,7 +243,7 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
     data = probe.data
     if shape == "ollama":
         if _is_ollama(probe):
-            return Match(shape, models=list(probe.extra.get("models", [])), version=data["version"])
+            return Match(shape, models=_names(probe.extra.get("models", [])), version=data["version"][:MAX_NAME])
         return None
     if shape in ("openai-models", "lmstudio"):
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -249,8 +253,8 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
         entries = [e for e in data["data"] if isinstance(e, dict)]
         if len(entries) != len(data["data"]):
             return None
-        models = [str(e["id"]) for e in entries if e.get("id") is not None]
-        owners = sorted({str(e["owned_by"]) for e in entries if e.get("owned_by")})
+        models = _names(e["id"] for e in entries if e.get("id") is not None)
+        owners = sorted(set(_names(e["owned_by"] for e in entries if e.get("owned_by"))))
         return Match(shape, models=models, owners=owners)
     if shape == "health-ok":
         return Match(shape)

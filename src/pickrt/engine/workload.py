@@ -119,6 +119,8 @@ def resolve_model(catalog: Catalog, arg: str) -> ModelRef:
         return _from_gguf(p)
     if p.is_dir() and (p / "config.json").is_file():
         return _from_hf_dir(catalog, p)
+    if p.suffix.lower() == ".gguf" and p.is_dir():
+        raise InputError(f"--model: {arg!r} is a folder, not a .gguf file")
     if p.suffix.lower() == ".gguf" or "/" in arg and not p.exists() and arg.count("/") != 1:
         raise InputError(f"--model: {arg!r}: no such file")
     known = ", ".join(x.id for x in catalog.models[:8])
