@@ -17,7 +17,7 @@ Arch = Literal["x86_64", "arm64"]
 InstallTarget = Literal["linux", "macos", "windows", "docker"]
 QuantFormat = Literal[
     "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4", "mlx", "bf16",
-    "int8", "bitsandbytes", "other",
+    "int8", "bitsandbytes", "openvino", "other",
 ]
 HttpShape = Literal["ollama", "openai-models", "health-ok", "lmstudio", "any-http"]
 
