@@ -364,6 +364,9 @@ class GpuSpec(_Model):
     year: Optional[int] = None
     source: Optional[str] = None
     note: Optional[str] = None
+    unconfirmed: list[Literal["vram_gb", "memory_bandwidth_gbs", "fp16_tflops", "compute_capability", "gfx"]] = Field(
+        default_factory=list)
+    """Fields whose value comes from an unconfirmed or derived source (bus width x data rate, a sibling part)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
