@@ -29,7 +29,6 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 MAX_BODY = 1 << 20
 AUTH_CODES = (401, 403)
 
-
 _SHAPE_WORDS = {
     "ollama": "an Ollama API",
     "openai-models": "an OpenAI-compatible server",
@@ -283,9 +282,7 @@ def probe_keys(catalog) -> dict[tuple[int, Optional[str]], bool]:
 
 def _ports(rt) -> list[int]:
     """The default port, then the other ports the catalog says it may listen on (llama-server's 9931)."""
-    if not rt.api.default_port:
-        return []
-    return list(dict.fromkeys([int(rt.api.default_port), *(int(p) for p in (rt.api.other_ports or []))]))
+    return list(dict.fromkeys([int(p) for p in (rt.api.default_port, *(rt.api.other_ports or []))])) if rt.api.default_port else []
 
 
 def _key(rt, port: Optional[int] = None) -> Optional[tuple[int, Optional[str]]]:
@@ -360,27 +357,21 @@ def attribute(catalog, probes: dict, installed: set[str], timeout: float) -> tup
     connected_ports = {k[0] for k, p in probes.items() if p.connected}
     procs = _listeners.listeners(connected_ports) if connected_ports else {}
 
-    for slug, rt in runtimes.items():
-        if _key(rt) is None:
-            states[slug].detail = ("no local API to probe" if not rt.api.default_port else "")
+    for slug in (s for s, rt in runtimes.items() if not rt.api.default_port):
+        states[slug].detail = "no local API to probe"
     probes = dict(probes)
-    for rt in runtimes.values():
-        for port in _ports(rt):
-            key = _key(rt, port)
-            if key not in probes:
-                probes[key] = Probe(key[0], key[1], outcome="refused")
-    # default ports first, so that a runtime found there is not overwritten by its other ports' answers
-    order = sorted(by_port, key=lambda p: not any(runtimes[s].api.default_port == p for s in by_port[p]))
-    for port in order:
+    for key in (_key(rt, port) for rt in runtimes.values() for port in _ports(rt)):
+        probes.setdefault(key, Probe(key[0], key[1], outcome="refused"))
+    # default ports first: a runtime found there is not looked for again on its other ports
+    for port in sorted(by_port, key=lambda p: not any(runtimes[s].api.default_port == p for s in by_port[p])):
         _attribute_port(runtimes, port, by_port[port], probes, installed, procs.get(port, []), states, warnings, timeout)
     return states, warnings
 
 
 def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, warnings, timeout) -> None:
-    # A runtime already found on its default port is not probed for again here; one whose default
-    # port this is not (llama-server's announced 9931) only adds to what its default port said.
-    slugs = [s for s in slugs if not states[s].running]
-    if not slugs:
+    # On a port that is not its default (llama-server's announced 9931) a runtime only adds to what
+    # its default port said; one already found running is not looked for again.
+    if not (slugs := [s for s in slugs if not states[s].running]):
         return
     extra = {s for s in slugs if runtimes[s].api.default_port != port}
     names = {s: runtimes[s].name for s in slugs}
@@ -436,8 +427,7 @@ def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, war
     if running:
         _exposure(runtimes, port, [s for s in slugs if s in running], procs, warnings)
         return
-    slugs = [s for s in slugs if s not in extra]  # an announced port taken by something else is not worth a warning
-    if not slugs:
+    if not (slugs := [s for s in slugs if s not in extra]):  # an announced port taken by something else: no warning
         return
     # Nothing on this port answered like any runtime that uses it: say so once, if something is there.
     http_keys = [(_key(runtimes[s], port)) for s in slugs if _key(runtimes[s], port)[1] is not None]
