@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from pickrt.probes.runner import ProbeResult
 from pickrt.profile_plain import CPU, GPU, Apple, Cluster, Mig, MigInstance, Probe, Profile
-from pickrt.unified import apple_gpu_usable_gb
+from pickrt.unified import wired_limit_gb
 
 GIB = float(2**30)
 
@@ -472,7 +472,8 @@ def _mac(results: Mapping[str, ProbeResult], arch: Optional[str], notes: _Notes)
     chip = hw.get("chip") or facts.get("chip")
     if chip is None and apple_gpu and (apple_gpu.get("name") or "").startswith("Apple M"):
         chip = apple_gpu["name"]
-    silicon = bool(facts.get("arm64") or (chip and chip.startswith("Apple M")) or (apple_gpu and apple_gpu.get("cores")))
+    silicon = bool(facts.get("arm64") or facts.get("rosetta") or (chip and chip.startswith("Apple M"))
+                   or (apple_gpu and apple_gpu.get("cores")))
     virtual = bool(facts.get("virtual") or hw.get("virtual") or any(g.get("paravirtual") for g in displays))
     rosetta = bool(facts.get("rosetta") or (facts.get("arm64") and arch == "x86_64"))
 
@@ -484,9 +485,10 @@ def _mac(results: Mapping[str, ProbeResult], arch: Optional[str], notes: _Notes)
             chip=chip,
             gpu_cores=apple_gpu.get("cores") if apple_gpu else None,
             memory_gb=memory_gb,
-            gpu_usable_gb=apple_gpu_usable_gb(memory_gb, facts.get("wired_limit_mb")),
+            gpu_usable_gb=wired_limit_gb(facts.get("wired_limit_mb")),  # live limit only; the default share is catalog data
             rosetta=rosetta,
             virtual=virtual,
+            machine_model=hw.get("machine_model") or facts.get("model"),
         )
         if rosetta:
             notes.add("sysctl", "running under Rosetta 2 (x86_64 translation on Apple Silicon)")

@@ -66,8 +66,13 @@ class Apple(_Model):
     gpu_cores: Optional[Threads] = None
     memory_gb: Optional[GiB] = None
     gpu_usable_gb: Optional[GiB] = None
+    """GPU-usable share of unified memory, GiB. Detection sets it only from the live limit macOS reports
+    (``iogpu.wired_limit_mb``); when null the engine applies the catalog's default share."""
     rosetta: bool = False
+    """This process runs as x86_64 under Rosetta 2 (``sysctl.proc_translated``)."""
     virtual: bool = False
+    machine_model: Optional[Name] = None
+    """The Mac's model identifier (``MacBookAir10,1``): it names the chip when Rosetta hides it."""
 
 
 class ClusterNode(_Model):

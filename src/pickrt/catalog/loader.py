@@ -425,16 +425,9 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     )
 
 
-CORE_ORDER = [
-    "ollama", "llama-cpp", "lm-studio", "llamafile", "vllm", "sglang", "tensorrt-llm", "tgi", "localai",
-    "mlx-lm", "exllamav2", "exllamav3", "tabbyapi", "exo", "petals", "ray-serve", "hyperspace",
-    "open-webui", "anythingllm", "fastertransformer",
-]
-
-
 def _order(runtimes: dict[str, Runtime]) -> list[str]:
-    first = [s for s in CORE_ORDER if s in runtimes]
-    return first + sorted(s for s in runtimes if s not in first)
+    """Tie order: each runtime's ``order`` (lower first), then those without one, by slug."""
+    return sorted(runtimes, key=lambda s: (runtimes[s].order is None, runtimes[s].order or 0, s))
 
 
 def _parse_date(s: Optional[str]) -> Optional[_dt.date]:

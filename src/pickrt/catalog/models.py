@@ -17,7 +17,7 @@ Arch = Literal["x86_64", "arm64"]
 InstallTarget = Literal["linux", "macos", "windows", "docker"]
 QuantFormat = Literal[
     "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4", "mlx", "bf16",
-    "int8", "bitsandbytes", "other",
+    "int8", "bitsandbytes", "openvino", "other",
 ]
 HttpShape = Literal["ollama", "openai-models", "health-ok", "lmstudio", "any-http"]
 
@@ -64,8 +64,15 @@ class Platform(_Model):
 
 class Backend(_Model):
     supported: Optional[bool] = None
-    min_compute_capability: Optional[str] = None
+    min_compute_capability: Optional[str] = Field(default=None, pattern=r"^\d+\.\d+$")
+    """CUDA: the lowest compute capability any of its builds supports (e.g. '8.0'); a GPU below it is rejected."""
+    gfx_targets: Optional[list[str]] = None
+    """ROCm: the gfx targets the project lists (gfx90a, gfx942, 'gfx110X' = gfx1100-gfx110f); a GPU whose gfx target
+    is known and not listed is rejected (or falls back to Vulkan). None: no list, every ROCm GPU passes."""
+    devices: Optional[list[str]] = None
+    """Intel / NPU: device kinds it runs on (arc, data-center-gpu, igpu; xdna2, intel-npu)."""
     note: Optional[str] = None
+    source: Optional[str] = None
 
 
 class Accelerators(_Model):
@@ -75,6 +82,8 @@ class Accelerators(_Model):
     intel: Backend = Field(default_factory=Backend)
     vulkan: Backend = Field(default_factory=Backend)
     cpu: Backend = Field(default_factory=Backend)
+    npu: Backend = Field(default_factory=Backend)
+    """Neural processing units (AMD XDNA2 Ryzen AI, Intel Core Ultra NPU); informative until profiles report NPUs."""
     other: Optional[str] = None
 
 
@@ -85,6 +94,10 @@ class Api(_Model):
     health_path: Optional[str] = None
     health_note: Optional[str] = None
     bind_default: Optional[str] = None
+    bind_note: Optional[str] = None
+    other_ports: list[int] = Field(default_factory=list)
+    """Ports it also listens on by default in some versions (llama-server's announced 9931); doctor probes them too."""
+    ports_note: Optional[str] = None
     probe_path: Optional[str] = None
     """Path doctor GETs on loopback to tell this runtime apart from others on the same port."""
     probe_shape: Optional[HttpShape] = None
@@ -106,6 +119,9 @@ class Detect(_Model):
     windows_dirs: list[str] = Field(default_factory=list)
     docker_images: list[str] = Field(default_factory=list)
     version_command: Optional[str] = None
+    model_id_hints: list[str] = Field(default_factory=list)
+    """Substrings of served model ids that point at this runtime (mlx-community/, .llamafile) when several
+    runtimes answer on the same port."""
 
 
 class MultiGpu(_Model):
@@ -174,6 +190,16 @@ class Failure(_Model):
     source: Optional[str] = None
 
 
+class Container(_Model):
+    """A container-first runtime: it runs models inside OCI containers that it pulls itself."""
+
+    required: bool = True
+    """True when it needs a container engine to run at all (Docker Model Runner, RamaLama)."""
+    engines: list[Literal["docker", "podman"]] = Field(default_factory=list)
+    note: Optional[str] = None
+    source: Optional[str] = None
+
+
 class Runtime(_Model):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -188,6 +214,9 @@ class Runtime(_Model):
     status: Status
     latest_release: Optional[Release] = None
     superseded_by: Optional[str] = None
+    order: Optional[int] = None
+    """Tie-break rank when two runtimes score the same (lower first); runtimes without one come after, by slug."""
+    container: Optional[Container] = None
     engines: list[str] = Field(default_factory=list)
     """Engines this runtime drives (Ray Serve over vLLM/SGLang, TabbyAPI over ExLlamaV3)."""
     platforms: list[Platform] = Field(default_factory=list)
@@ -223,8 +252,9 @@ Goal = Literal["easy", "throughput", "latency"]
 Need = Literal["gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag"]
 HwClass = Literal[
     "apple", "nvidia", "nvidia-datacenter", "nvidia-consumer", "amd", "intel", "jetson",
-    "cpu-only", "unified", "fp8-native", "fp4-native",
+    "cpu-only", "unified", "fp8-native", "fp4-native", "thunderbolt5",
 ]
+"""``thunderbolt5``: an Apple chip with Thunderbolt 5 ports (knowledge/hardware/apple.yaml), which exo's RDMA needs."""
 
 
 class Condition(_Model):
@@ -250,6 +280,20 @@ class Condition(_Model):
     model_given: Optional[bool] = None
     named_runtime: Optional[bool] = None
     """True when the user named the runtime being judged with --runtime."""
+    fits_anywhere: Optional[bool] = None
+    """Whether any runtime here can hold the model at all, offloading included (None: no model given)."""
+    rosetta: Optional[bool] = None
+    """Whether pickrt runs as an x86_64 process under Rosetta 2 on an Apple Silicon Mac."""
+
+
+TargetFeature = Literal[
+    "continuous_batching", "paged_attention", "prefix_caching", "speculative_decoding", "structured_output",
+    "multi_lora", "vision", "multimodal", "gui", "single_file", "hf_hub", "kubernetes", "chat_ui", "rag",
+    "cpu_offload", "openai_compatible", "not_core", "status:active", "status:maintenance", "status:archived",
+    "status:dead",
+]
+"""A `Features` flag the runtime has, ``openai_compatible``, ``not_core`` or ``status:<state>``; a test keeps the
+flags in step with ``Features``."""
 
 
 class Target(_Model):
@@ -257,7 +301,7 @@ class Target(_Model):
 
     runtimes: Optional[list[str]] = None
     zones: Optional[list[Zone]] = None
-    feature: Optional[str] = None
+    feature: Optional[TargetFeature] = None
     quant: Optional[QuantFormat] = None
     """Runtimes that load this quant format."""
 
@@ -268,6 +312,10 @@ class Action(_Model):
     reason: Optional[str] = None
     note: Optional[str] = None
     warning: Optional[str] = None
+    """A warning shown when the targeted runtime is the recommendation."""
+    advice_warning: Optional[str] = None
+    """A warning shown in the advice whenever the rule holds, whatever becomes of the targeted runtime
+    (Petals is not a way out when nothing can hold the model)."""
 
 
 class RuleExample(_Model):
@@ -275,6 +323,10 @@ class RuleExample(_Model):
     expect_recommend: Optional[list[str]] = None
     expect_rejected: Optional[list[str]] = None
     expect_not_recommend: Optional[list[str]] = None
+    expect_warning: Optional[str] = None
+    """A substring of one of the advice's warnings or the recommendation's operator notes."""
+    expect_no_warning: Optional[str] = None
+    """A substring that none of them may contain."""
 
 
 class Rule(_Model):
@@ -312,6 +364,9 @@ class GpuSpec(_Model):
     year: Optional[int] = None
     source: Optional[str] = None
     note: Optional[str] = None
+    unconfirmed: list[Literal["vram_gb", "memory_bandwidth_gbs", "fp16_tflops", "compute_capability", "gfx"]] = Field(
+        default_factory=list)
+    """Fields whose value comes from an unconfirmed or derived source (bus width x data rate, a sibling part)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
@@ -328,6 +383,9 @@ class AppleChip(_Model):
     year: Optional[int] = None
     bins: list[AppleBin]
     thunderbolt5: bool = False
+    machine_models: list[str] = Field(default_factory=list)
+    """Mac model identifiers (hw.model, SPHardwareDataType machine_model) built with this chip: they name the chip
+    when an x86_64 (Rosetta) process cannot see it."""
     fp16_tflops_per_core: Optional[float] = None
     source: Optional[str] = None
     note: Optional[str] = None

@@ -31,6 +31,12 @@ class GpuView:
     cc: Optional[str]
     spec: Optional[GpuSpec]
     unified: bool = False
+    gfx_target: Optional[str] = None
+
+    @property
+    def gfx(self) -> Optional[str]:
+        """The ROCm gfx target: as the tool printed it, else the catalog's."""
+        return self.gfx_target or (self.spec.gfx if self.spec else None)
 
     @property
     def cc_tuple(self) -> Optional[tuple[int, int]]:
@@ -59,6 +65,7 @@ class HwView:
     apple_chip: Optional[str] = None
     apple_bandwidth: Optional[float] = None
     apple_tb5: bool = False
+    rosetta: bool = False
     classes: set[str] = field(default_factory=set)
 
     @property
@@ -115,10 +122,11 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
                 vram = max(mems)
         # `count` is bounded (pickrt.bounds.MAX_GPUS_PER_NODE) in every profile that reaches here
         for _ in range(min(max(1, g.count if isinstance(g.count, int) else 1), _MAX_PER_ENTRY)):
-            gpus.append(GpuView(g.name or "unknown GPU", g.vendor, vram, cc, spec, unified))
+            gpus.append(GpuView(g.name or "unknown GPU", g.vendor, vram, cc, spec, unified, g.gfx_target))
     vendors = {g.vendor for g in gpus}
     apple = profile.apple
-    if apple and apple.chip:
+    apple_chip = _apple_chip(apple, catalog) if apple else None
+    if apple and (apple.chip or apple_chip):
         accel = "apple"
     elif "nvidia" in vendors:
         accel = "nvidia"
@@ -142,9 +150,11 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
         nodes=nodes, interconnect=interconnect, system_gb=effective_memory_gb(profile),
     )
     if accel == "apple":
-        hv.apple_chip = apple.chip
-        hv.apple_usable_gb = apple.gpu_usable_gb if apple.gpu_usable_gb is not None else apple_gpu_usable_gb(apple.memory_gb)
-        chip = catalog.find_apple(_chip_family(apple.chip))
+        chip = apple_chip
+        hv.apple_chip = apple.chip or (f"Apple {chip.name}" if chip else None)
+        hv.rosetta = bool(apple.rosetta)
+        hv.apple_usable_gb = (apple.gpu_usable_gb if apple.gpu_usable_gb is not None
+                              else apple_gpu_usable_gb(apple.memory_gb, fractions=catalog.apple_fraction))
         if chip:
             hv.apple_tb5 = chip.thunderbolt5
             bins = chip.bins
@@ -174,11 +184,24 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
             cls.add("jetson")
     if hv.unified:
         cls.add("unified")
+    if hv.apple_tb5:
+        cls.add("thunderbolt5")
     if hv.gpus and all(g.spec and g.spec.fp8 for g in hv.gpus):
         cls.add("fp8-native")
     if hv.gpus and all(g.spec and g.spec.fp4 for g in hv.gpus):
         cls.add("fp4-native")
     return hv
+
+
+def _apple_chip(apple, catalog: Catalog):
+    """The catalog's chip: by the name detection saw, else by the Mac's model identifier (Rosetta hides the
+    chip from an x86_64 process, not the model: MacBookAir10,1 is an M1)."""
+    if apple.chip:
+        return catalog.find_apple(_chip_family(apple.chip))
+    model = (getattr(apple, "machine_model", None) or "").strip().lower()
+    if not model:
+        return None
+    return next((c for c in catalog.apple_chips if model in {m.lower() for m in (c.machine_models or [])}), None)
 
 
 def _chip_family(chip: str) -> str:
@@ -243,7 +266,8 @@ def whatif_profile(
             prof.memory_gb = mem
         prof.os, prof.arch = "macos", "arm64"
         prof.cpu = record("CPU", model=f"Apple {chip.name}")
-        prof.apple = record("Apple", chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem))
+        prof.apple = record("Apple", chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem,
+                            gpu_usable_gb=apple_gpu_usable_gb(mem, fractions=catalog.apple_fraction))
     elif gpu:
         spec = catalog.find_gpu(gpu)
         if spec is None and vram is None:
