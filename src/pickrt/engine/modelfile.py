@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from pickrt.catalog.models import ModelSpec
+from pickrt.engine.kvcache import layout_from_config, layout_from_gguf, layout_to_data
 from pickrt.engine.workload import ModelRef
 from pickrt.errors import InputError
 
@@ -67,6 +68,7 @@ def read_gguf(path: Path) -> ModelRef:
         hidden_size=emb, attention_heads=int(heads), kv_heads=int(kv_heads if not isinstance(kv_heads, list) else max(kv_heads)),
         head_dim=int(head_dim), kv_lora_rank=kv_lora, qk_rope_head_dim=rope_dim if kv_lora else None,
         sliding_window=window, sliding_layers=sliding_layers, max_context=ctx, note=f"read from the GGUF header ({arch})",
+        **_layout_fields(lambda: layout_from_gguf(_gguf_meta(reader))),
     )
     quant = _FTYPE.get(int(ftype)) if ftype is not None else None
     return ModelRef(spec=spec, label=str(name), file_gb=size_gb, file_quant=quant,
@@ -106,6 +108,7 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
         kv_lora_rank=g("kv_lora_rank"), qk_rope_head_dim=g("qk_rope_head_dim"),
         sliding_window=window if sliding_layers else None, sliding_layers=sliding_layers,
         max_context=g("max_position_embeddings"), note="read from config.json",
+        **_layout_fields(lambda: layout_from_config(cfg)),
     )
     q = cfg.get("quantization_config") or {}
     qm = str(q.get("quant_method", "")).lower()
@@ -115,6 +118,36 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
     return ModelRef(spec=spec, label=path.name, file_gb=total_bytes / GIB if total_bytes else None,
                     file_quant=fq, note=f"{path.name}: {layers} layers, {kv_heads} KV heads x {head_dim}"
                     + (f", safetensors {total_bytes / GIB:.2f} GiB" if total_bytes else ""))
+
+
+def _layout_fields(make) -> dict:
+    """The per-layer layout (engine/kvcache.py) as ModelSpec fields; a header it cannot read is a note."""
+    try:
+        lay = make()
+    except ValueError as e:
+        return {"layout_notes": [f"per-layer layout not read ({e}): classic KV estimate"]}
+    return {"layout": layout_to_data(lay), "layout_notes": list(lay.notes), "state_bytes": lay.state_bytes}
+
+
+def _gguf_meta(reader, max_items: int = 4096) -> dict:
+    """Scalar and array header fields of a GGUF reader as plain values (arrays bounded)."""
+    out: dict = {}
+    for key, f in reader.fields.items():
+        if not f.data or len(f.data) > max_items or key.startswith("tokenizer."):
+            continue
+        if len(f.types) > 1 and f.types[1].name == "STRING":
+            continue
+        try:
+            if f.types and f.types[0].name == "STRING":
+                if len(f.data) == 1:
+                    out[key] = bytes(f.parts[f.data[0]]).decode("utf-8", "replace")
+                continue
+            vals = [f.parts[i].tolist()[0] for i in f.data]
+        except Exception:
+            continue
+        is_array = f.types and f.types[0].name == "ARRAY"
+        out[key] = vals if is_array else vals[0]
+    return out
 
 
 _DT = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "BOOL": 1}
