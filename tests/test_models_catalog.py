@@ -45,3 +45,28 @@ def test_hybrid_kv_grows_only_with_cache_layers(catalog, mid, ratio):
     lay = layout_of(m)
     naive = 2 * m.layers * max(g.kv_heads for g in lay.groups) * min(g.head_dim for g in lay.groups if g.head_dim) * 2
     assert naive / lay.per_token_bytes() == pytest.approx(ratio, rel=0.05)
+
+
+@pytest.mark.parametrize("name,mid", [
+    ("llama-2-7b", "llama-2-7b"), ("qwen3:8b", "qwen3-8b"), ("llama3.1:8b", "llama-3.1-8b"), ("gpt-oss:20b", "gpt-oss-20b"),
+    ("Qwen/Qwen3.5-27B", "qwen3.5-27b"), ("google/gemma-4-31B-it", "gemma-4-31b"), ("moonshotai/Kimi-K2-Instruct", "kimi-k2"),
+    ("Qwen3-8B-Q4_K_M.gguf", "qwen3-8b"), ("QWEN3-8B", "qwen3-8b"), ("qwen3 8b", "qwen3-8b"), ("qwen3:8b-q4_K_M", "qwen3-8b"),
+    ("hf.co/unsloth/Qwen3-Coder-30B-A3B-Instruct-GGUF:Q4_K_M", "qwen3-coder-30b-a3b"), ("mlx-community/Qwen3-8B-4bit", "qwen3-8b"),
+    ("Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "llama-3.1-8b"), ("registry.ollama.ai/library/gemma3:27b", "gemma-3-27b"),
+    ("Qwen3.5-27B-UD-Q4_K_XL.gguf", "qwen3.5-27b"), ("Qwen/Qwen3-8B-FP8", "qwen3-8b"), ("gemma4:e4b", "gemma-4-e4b"),
+    ("llama-2-7b.Q4_0.gguf", "llama-2-7b"), ("qwen3-next", "qwen3-next-80b-a3b"), ("zai-org/GLM-4.5-Air", "glm-4.5-air"),
+])
+def test_everyday_names(catalog, name, mid):
+    m = catalog.find_model(name)
+    assert m is not None and m.id == mid
+
+
+def test_unknown_name_did_you_mean(capsys):
+    from pickrt.cli import main
+
+    with pytest.raises(SystemExit) as ei:
+        main(["--json", "--gpu", "RTX 4090", "--model", "qwen3:9b"])
+    assert ei.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "did you mean" in err and "qwen3.5-9b" in err and "qwen3-8b" in err
