@@ -401,6 +401,9 @@ class ModelSpec(_Model):
     modalities: list[Modality] = Field(default_factory=list)
     """Inputs the model takes (text, image, audio, video); empty: text."""
     checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
+    superseded_by: Optional[str] = None
+    """A current model to suggest instead (Ollama's launcher deprecates llama3.x, qwen2.5, mistral and the
+    deepseek-r1 distills: ollama/ollama cmd/launch/deprecated_models.go @ fb30760, 2026-08-21). Still resolves."""
     released: Optional[str] = None
     confidence: Optional[Literal["high", "medium", "low"]] = None
     """How sure the catalog is of the dims (low: not read from a config copy)."""
