@@ -8,7 +8,6 @@ before repository names, so a name the catalog gives a model explicitly always w
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterable, Optional
 
@@ -113,6 +112,8 @@ def lookup(index: dict[str, Any], name: str) -> Optional[Any]:
 
 def did_you_mean(models: Iterable[Any], name: str, n: int = 3) -> list[str]:
     """Closest catalog names (ids or the Ollama tag people type), best first."""
+    import difflib
+
     shown: dict[str, str] = {}
     for m in models:
         for s in [m.id, *(m.aliases or []), *([m.hf_repo] if m.hf_repo else [])]:

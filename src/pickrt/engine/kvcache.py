@@ -103,6 +103,18 @@ class Layout:
     def describe(self, kv_bytes_per_elem: float = 2.0) -> str:
         """The layout in words, with the numbers a user can check."""
         eb = f"{kv_bytes_per_elem:g} bytes"
+        kinds = [g.kind for g in self.groups]
+        if kinds == ["full"] and not self.groups[0].v_head_dim:  # the classic wording
+            g = self.groups[0]
+            return f"2 x {g.layers} layers x {g.kv_heads} KV heads x {g.head_dim} head dim x {eb}"
+        if kinds == ["mla"]:
+            g = self.groups[0]
+            return f"MLA: {g.layers} layers x ({g.kv_lora_rank} latent + {g.rope_dim} rope) x {eb} per token"
+        if sorted(kinds) == ["full", "sliding"] and len({(g.kv_heads, g.head_dim) for g in self.groups}) == 1 \
+                and not any(g.v_head_dim for g in self.groups):
+            f, sl = sorted(self.groups, key=lambda g: g.kind)
+            return (f"{f.layers} full-attention layers + {sl.layers} sliding-window layers capped at {sl.window} tokens, "
+                    f"{f.kv_heads} KV heads x {f.head_dim} head dim, f16")
         parts = []
         for g in self.groups:
             n = g.layers
