@@ -211,3 +211,28 @@ def test_gguf_file_through_the_reader(tmp_path):
     assert (lay.count("full"), lay.count("recurrent"), lay.count("none")) == (1, 2, 1)
     # 1 layer x 2 kv x 32 x 2 bytes = 128 per token; state 128 x 16 + 3 x (128 + 2 x 2 x 16) = 2624 x 4 x 2 layers
     assert kv_bytes_per_sequence(ref.spec, 1000) == 128 * 1000 + 2624 * 4 * 2
+
+
+def test_llama4_chunked_attention():
+    cfg = {"model_type": "llama4", "text_config": {
+        "num_hidden_layers": 48, "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128,
+        "attention_chunk_size": 8192, "no_rope_layers": [1, 1, 1, 0] * 12}}
+    lay = layout_from_config(cfg)
+    assert (lay.count("full"), lay.count("sliding")) == (12, 36)
+    assert lay.per_token_bytes() == 12 * 8 * 256 * 2 == 49_152
+    assert lay.sliding_bytes(1_000_000) == 36 * 8 * 256 * 2 * 8192
+
+
+def test_hybrid_hf_folder_grows_by_full_layers_only(catalog, tmp_path):
+    import json
+
+    from pickrt.engine.fit import kv_bytes_per_sequence
+    from pickrt.engine.workload import resolve_model
+
+    d = tmp_path / "Qwen3.5-27B-local"
+    d.mkdir()
+    (d / "config.json").write_text(json.dumps(QWEN35_27B))
+    spec = resolve_model(catalog, str(d)).spec
+    grow = kv_bytes_per_sequence(spec, 20_000) - kv_bytes_per_sequence(spec, 10_000)
+    assert grow == 65_536 * 10_000  # 16 full-attention layers, not 64
+    assert kv_bytes_per_sequence(spec, 10_000) == 65_536 * 10_000 + 156_893_184
