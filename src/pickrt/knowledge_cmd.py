@@ -75,7 +75,7 @@ def _models(cat, as_json: bool) -> int:
         mods = "+".join(x for x in (m.modalities or ["text"]) if x != "text")
         ctx = f"{(m.max_context or 0) // 1024}K ctx" if m.max_context else "ctx ?"
         tag = f"  ollama {m.ollama_tag}" if m.ollama_tag else ""
-        sys.stdout.write(f"{m.id:<{w}}  {m.params_b:>7g}B{act}  {ctx}, KV {kv:g} KiB/token"
+        sys.stdout.write(f"{m.id:<{w}}  {m.params_b:>7g}B{act}  {ctx}, KV {kv:.4g} KiB/token"
                          + (f", {mods}" if mods else "") + tag + "\n")
     if local:
         sys.stdout.write("\nlocal (already on this machine):\n")
