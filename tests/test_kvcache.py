@@ -236,3 +236,17 @@ def test_hybrid_hf_folder_grows_by_full_layers_only(catalog, tmp_path):
     grow = kv_bytes_per_sequence(spec, 20_000) - kv_bytes_per_sequence(spec, 10_000)
     assert grow == 65_536 * 10_000  # 16 full-attention layers, not 64
     assert kv_bytes_per_sequence(spec, 10_000) == 65_536 * 10_000 + 156_893_184
+
+
+def test_shorter_context_idea_uses_the_per_layer_model(capsys):
+    """Qwen3.5-27B at q4_k_m on a 24 GiB GPU: ~7 GiB left for KV at 64 KiB/token (16 full-attention
+    layers) is ~115k tokens; a 64-layer estimate (256 KiB/token) would say ~29k."""
+    import json
+    import re
+
+    from pickrt.cli import main
+
+    main(["--json", "--gpu", "RTX 4090", "--model", "qwen3.5-27b", "--context", "1000000", "--quant", "q4_k_m"])
+    doc = json.loads(capsys.readouterr().out)
+    m = re.search(r"a shorter context: about (\d+) tokens", " ".join(doc["warnings"]))
+    assert m and 100_000 < int(m.group(1)) < 130_000

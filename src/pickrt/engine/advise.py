@@ -360,13 +360,19 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
     if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
-    per_tok = kv_bytes_per_sequence(ref.spec, 1) / GIB
-    if room > 0 and per_tok > 0:
-        max_tokens = int(room / per_tok / wl.users)
+    def seq_gb(tokens: int) -> float:  # per-layer KV + fixed state: not linear in the context
+        return kv_bytes_per_sequence(ref.spec, tokens) / GIB
+
+    if room > 0 and seq_gb(wl.context) > 0:
+        lo, hi = 0, wl.context
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if seq_gb(mid) * wl.users <= room else (lo, mid - 1)
+        max_tokens = lo
         if 2048 <= max_tokens < wl.context:
             ideas.append(f"a shorter context: about {max_tokens // 1024 * 1024} tokens per request fit")
         if wl.users > 1:
-            max_users = int(room / (per_tok * wl.context))
+            max_users = int(room / seq_gb(wl.context))
             if 1 <= max_users < wl.users:
                 ideas.append(f"fewer concurrent users: about {max_users} fit at {wl.context} tokens")
     if hw.gpus and hw.gpus[0].vram_gb:
