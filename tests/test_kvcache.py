@@ -250,3 +250,13 @@ def test_shorter_context_idea_uses_the_per_layer_model(capsys):
     doc = json.loads(capsys.readouterr().out)
     m = re.search(r"a shorter context: about (\d+) tokens", " ".join(doc["warnings"]))
     assert m and 100_000 < int(m.group(1)) < 130_000
+
+
+def test_glm5_indexer_types():
+    full = {6, 10, 14, 18, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62, 66, 70, 74}
+    cfg = {"model_type": "glm_moe_dsa", "num_hidden_layers": 78, "num_attention_heads": 64, "kv_lora_rank": 512,
+           "qk_rope_head_dim": 64, "index_head_dim": 128,
+           "indexer_types": ["full"] * 3 + ["full" if i in full else "shared" for i in range(3, 78)]}
+    lay = layout_from_config(cfg)
+    # 21 layers keep indexer keys (3 dense + 18), 78 keep the MLA latent
+    assert lay.per_token_bytes() == 78 * 576 * 2 + 21 * 132

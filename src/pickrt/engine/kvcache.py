@@ -308,7 +308,10 @@ def layout_from_config(cfg: Mapping) -> Layout:
                 groups.append(LayerGroup("mla", counts["sliding"], kv_lora_rank=lora, rope_dim=rope))
             ihd = _int(g("index_head_dim"))
             if ihd:
-                groups.append(LayerGroup("indexer", counts["full"] + counts["sliding"], index_head_dim=ihd))
+                it = g("indexer_types")  # GLM-5.x: "full" layers keep indexer keys, "shared" reuse them
+                n_idx = (sum(1 for t in it[:MAX_LAYERS] if str(t) == "full") if isinstance(it, list)
+                         else counts["full"] + counts["sliding"])
+                groups.append(LayerGroup("indexer", n_idx, index_head_dim=ihd))
         else:
             vhd = _int(g("v_head_dim"))
             groups.append(LayerGroup("full", counts["full"], gkv, ghd, v_head_dim=vhd if vhd and vhd != ghd else 0))
