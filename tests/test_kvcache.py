@@ -260,3 +260,51 @@ def test_glm5_indexer_types():
     lay = layout_from_config(cfg)
     # 21 layers keep indexer keys (3 dense + 18), 78 keep the MLA latent
     assert lay.per_token_bytes() == 78 * 576 * 2 + 21 * 132
+
+
+def test_junk_configs_never_crash():
+    """Any JSON-ish dict: a Layout with finite, non-negative bytes, or ValueError; never another error."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = ["num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "hidden_size",
+            "layer_types", "full_attention_interval", "sliding_window", "sliding_window_pattern", "kv_lora_rank",
+            "qk_rope_head_dim", "index_head_dim", "linear_num_value_heads", "linear_key_head_dim", "num_kv_shared_layers",
+            "hybrid_override_pattern", "mamba_num_heads", "ssm_state_size", "text_config", "no_rope_layers",
+            "attention_chunk_size", "global_head_dim", "indexer_types", "mamba_ssm_dtype"]
+    vals = st.recursive(st.none() | st.booleans() | st.integers(-10, 10**7) | st.floats(allow_nan=True) | st.text(max_size=8),
+                        lambda c: st.lists(c, max_size=6) | st.dictionaries(st.sampled_from(keys), c, max_size=4), max_leaves=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from(keys), vals, max_size=10))
+    def check(cfg):
+        try:
+            lay = layout_from_config(cfg)
+        except ValueError:
+            return
+        b = lay.bytes_per_sequence(4096)
+        assert b >= 0 and b == b
+
+    check()
+
+
+def test_junk_gguf_meta_never_crash():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = ["general.architecture", "x.block_count", "x.attention.head_count", "x.attention.head_count_kv",
+            "x.attention.key_length", "x.attention.sliding_window", "x.attention.sliding_window_pattern",
+            "x.ssm.inner_size", "x.ssm.state_size", "x.full_attention_interval", "x.feed_forward_length",
+            "x.attention.kv_lora_rank", "x.attention.shared_kv_layers"]
+    vals = st.none() | st.integers(-5, 10**6) | st.just("x") | st.lists(st.integers(-2, 64), max_size=70) | st.floats()
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from(keys), vals, max_size=12))
+    def check(meta):
+        try:
+            lay = layout_from_gguf(meta)
+        except ValueError:
+            return
+        assert lay.bytes_per_sequence(4096) >= 0
+
+    check()
