@@ -55,6 +55,7 @@ def test_hybrid_kv_grows_only_with_cache_layers(catalog, mid, ratio):
     ("Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "llama-3.1-8b"), ("registry.ollama.ai/library/gemma3:27b", "gemma-3-27b"),
     ("Qwen3.5-27B-UD-Q4_K_XL.gguf", "qwen3.5-27b"), ("Qwen/Qwen3-8B-FP8", "qwen3-8b"), ("gemma4:e4b", "gemma-4-e4b"),
     ("llama-2-7b.Q4_0.gguf", "llama-2-7b"), ("qwen3-next", "qwen3-next-80b-a3b"), ("zai-org/GLM-4.5-Air", "glm-4.5-air"),
+    ("gemma3", "gemma-3-4b"), ("qwen3", "qwen3-8b"), ("gpt-oss", "gpt-oss-20b"),  # Ollama default (latest) tags
 ])
 def test_everyday_names(catalog, name, mid):
     m = catalog.find_model(name)
