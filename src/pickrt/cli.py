@@ -103,8 +103,10 @@ def _add_work_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quant", default="any", metavar="Q",
                    help="format (any, gguf, exl2, exl3, awq, gptq, fp8, nvfp4, mxfp4, mlx, bf16) or a precise type "
                         "(q4_k_m, q8_0, f16, exl2:4.65, mlx-4bit, ...); default any")
-    g.add_argument("--model", metavar="M", type=_nonempty("--model"), help="a known model (llama-3.1-8b, qwen3-32b, gpt-oss-20b, ...), a size (8b, 70b), "
-                                                "a .gguf file or a Hugging Face model folder")
+    g.add_argument("--model", metavar="M", type=_nonempty("--model"),
+                   help="a model by id, HF repo id, Ollama tag or GGUF file name (qwen3:8b, Qwen/Qwen3.5-27B, "
+                        "Qwen3-8B-Q4_K_M.gguf); one already in the HF cache, Ollama or LM Studio; "
+                        "a size (8b, 70b); a .gguf file or a Hugging Face model folder")
     g.add_argument("--context", type=_positive_int("--context", _B.MAX_CONTEXT), default=8192, metavar="N", help="tokens per request (default 8192)")
     g.add_argument("--goal", choices=GOALS, default=None, help="easy (default for one user) | throughput (default for many) | latency")
     g.add_argument("--need", action="append", choices=NEEDS, default=[], metavar="NEED",
@@ -370,7 +372,7 @@ def _cmd_knowledge(argv: list[str]) -> int:
     ck.add_argument("dir", nargs="?")
     gp = sub.add_parser("gpus", help="GPUs pickrt knows (names for --gpu)")
     gp.add_argument("--json", action="store_true")
-    md = sub.add_parser("models", help="reference models (names for --model)")
+    md = sub.add_parser("models", help="reference models and the models already on this machine (names for --model)")
     md.add_argument("--json", action="store_true")
     for sp in (ls, sh, gp, md):
         sp.add_argument("--knowledge", action="append", default=[], metavar="DIR")

@@ -48,14 +48,43 @@ def run(a) -> int:
                 _out(f"{g.name:<36} {g.vendor:<6} {g.vram_gb or 0:>6g} GB  {g.memory_bandwidth_gbs or 0:>6g} GB/s  {cc}\n")
         return EXIT_OK
     if a.action == "models":
-        if a.json:
-            _out(json.dumps(thaw(cat.models), indent=2) + "\n")
-        else:
-            for m in cat.models:
-                act = f" ({m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b != m.params_b else ""
-                _out(f"{m.id:<30} {m.params_b:>7g}B{act}  {m.layers} layers, {m.kv_heads} KV heads x {m.head_dim}\n")
-        return EXIT_OK
+        return _models(cat, a.json)
     return EXIT_BAD_INPUT
+
+
+def _models(cat, as_json: bool) -> int:
+    """Catalog models, then the models already on this machine (HF cache, Ollama, LM Studio), marked local."""
+    from pickrt.catalog.plain import thaw
+    from pickrt.engine.kvcache import layout_of
+    from pickrt.probes.local_models import list_local
+
+    local = list_local()
+    if as_json:
+        rows = thaw(cat.models)
+        for m in local:
+            known = cat.find_model(m.name)
+            rows.append({"id": m.name, "local": True, "tool": m.tool, "path": str(m.path),
+                         "size_gb": round(m.size_bytes / 2**30, 3) if m.size_bytes else None,
+                         "catalog_id": known.id if known else None})
+        _out(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    w = max(len(m.id) for m in cat.models)
+    for m in cat.models:
+        act = f" ({m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b != m.params_b else ""
+        kv = layout_of(m).per_token_bytes() / 1024
+        mods = "+".join(x for x in (m.modalities or ["text"]) if x != "text")
+        ctx = f"{(m.max_context or 0) // 1024}K ctx" if m.max_context else "ctx ?"
+        tag = f"  ollama {m.ollama_tag}" if m.ollama_tag else ""
+        _out(f"{m.id:<{w}}  {m.params_b:>7g}B{act}  {ctx}, KV {kv:.4g} KiB/token"
+                         + (f", {mods}" if mods else "") + tag + "\n")
+    if local:
+        _out("\nlocal (already on this machine):\n")
+        for m in local:
+            known = cat.find_model(m.name)
+            size = f"{m.size_bytes / 2**30:.2f} GiB" if m.size_bytes else "no weights"
+            _out(f"{m.name:<{w}}  local {m.tool}, {size}" + (f" (= {known.id})" if known else "")
+                             + f"  {m.path}\n")
+    return EXIT_OK
 
 
 def _check(d) -> int:

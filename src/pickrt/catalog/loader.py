@@ -84,11 +84,19 @@ class Catalog:
         return idx
 
     def find_model(self, name: str) -> Optional[ModelSpec]:
-        key = name.strip().lower()
-        for m in self.models:
-            if key == m.id or key in m.aliases or (m.hf_repo and key == m.hf_repo.lower()):
-                return m
-        return None
+        """A model by id, alias, HF repo id, Ollama tag or GGUF/MLX file or repo name (catalog/names.py)."""
+        from pickrt.catalog.names import build_index, lookup
+
+        idx = self.__dict__.get("_model_idx")
+        if idx is None:
+            idx = self.__dict__["_model_idx"] = build_index(self.models)
+        return lookup(idx, name)
+
+    def similar_models(self, name: str, n: int = 3) -> list[str]:
+        """"Did you mean" names for an unknown model."""
+        from pickrt.catalog.names import did_you_mean
+
+        return did_you_mean(self.models, name, n)
 
     def find_quant(self, name: str) -> Optional[QuantSpec]:
         key = name.strip().lower()

@@ -391,9 +391,46 @@ class AppleChip(_Model):
     note: Optional[str] = None
 
 
+LayerKind = Literal["full", "sliding", "mla", "indexer", "recurrent", "shared", "none"]
+Modality = Literal["text", "image", "audio", "video"]
+
+
+class LayerGroupSpec(_Model):
+    """Layers that keep the same kind of cache (engine/kvcache.py says what each kind costs)."""
+    kind: LayerKind
+    layers: int = Field(ge=0, le=4096)
+    kv_heads: Optional[int] = Field(None, ge=0, le=10**9)
+    head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    v_head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    window: Optional[int] = Field(None, ge=0, le=10**9)
+    """sliding: tokens a layer keeps (sliding window or attention chunk)."""
+    kv_lora_rank: Optional[int] = Field(None, ge=0, le=10**9)
+    rope_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    index_head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    inner: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: value heads x value head dim (GDN) or Mamba heads x head dim."""
+    state_size: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: key head dim (GDN) or ssm_state_size (Mamba-2)."""
+    groups: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: key heads (GDN) or n_groups (Mamba-2)."""
+    conv_kernel: Optional[int] = Field(None, ge=0, le=10**9)
+    note: Optional[str] = None
+
+
+class Checkpoint(_Model):
+    """A published download of the model in one format (contract shared with the deployment)."""
+    repo: Optional[str] = None
+    file: Optional[str] = None
+    """GGUF file name template; {QUANT} is the upper-case GGUF type (Q4_K_M)."""
+    tag: Optional[str] = None
+    quant: Optional[str] = None
+    source: Optional[str] = None
+
+
 class ModelSpec(_Model):
     id: str
     aliases: list[str] = Field(default_factory=list)
+    """Other names people use: Ollama tags, GGUF/LM Studio file stems, older ids."""
     hf_repo: Optional[str] = None
     family: Optional[str] = None
     # bounds: a model from an overlay or a file header with 0, NaN or 1e308 is bad input
@@ -409,7 +446,27 @@ class ModelSpec(_Model):
     sliding_window: Optional[int] = Field(None, ge=1, le=10**9)
     sliding_layers: Optional[int] = Field(None, ge=0, le=100_000)
     """How many of the layers use the sliding window (the rest attend to the full context)."""
+    layout: list[LayerGroupSpec] = Field(default_factory=list)
+    """Per-layer cache layout when the classic fields cannot say it (hybrid, split heads, shared KV)."""
+    layout_notes: list[str] = Field(default_factory=list)
+    state_bytes: Optional[float] = Field(None, gt=0, le=64, allow_inf_nan=False)
+    """Bytes per element of a recurrent state (default 4: float32)."""
     max_context: Optional[int] = Field(None, ge=1, le=10**9)
+    """Longest context the model supports (with its documented RoPE scaling)."""
+    native_context: Optional[int] = Field(None, ge=1, le=10**9)
+    """Context trained/configured without RoPE scaling (config.json max_position_embeddings)."""
+    rope_scaling: Optional[str] = None
+    """How max_context is reached beyond native_context, e.g. 'yarn factor 4'."""
+    modalities: list[Modality] = Field(default_factory=list)
+    """Inputs the model takes (text, image, audio, video); empty: text."""
+    checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
+    superseded_by: Optional[str] = None
+    """A current model to suggest instead (Ollama's launcher deprecates llama3.x, qwen2.5, mistral and the
+    deepseek-r1 distills: ollama/ollama cmd/launch/deprecated_models.go @ fb30760, 2026-08-21). Still resolves."""
+    released: Optional[str] = None
+    confidence: Optional[Literal["high", "medium", "low"]] = None
+    """How sure the catalog is of the dims (low: not read from a config copy)."""
+    as_of: Optional[str] = None
     native_format: Optional[QuantFormat] = None
     """Published quantized format (gpt-oss: mxfp4, DeepSeek-V3: fp8); None for BF16 releases."""
     native_size_gb: Optional[float] = None
@@ -459,8 +516,8 @@ class QuantFile(_Model):
 
 
 __all__ = [
-    "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Condition",
-    "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "Memory", "ModelFile",
+    "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Checkpoint", "Condition",
+    "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "LayerGroupSpec", "Memory", "ModelFile",
     "ModelSpec", "MultiGpu", "MultiNode", "Note", "Platform", "QuantFile", "QuantFormat",
     "QuantSpec", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source", "Status",
     "Step", "Target", "Zone",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from pickrt.catalog.models import ModelSpec
+from pickrt.engine.kvcache import layout_from_config, layout_from_gguf, layout_to_data
 from pickrt.engine.workload import ModelRef
 from pickrt.errors import InputError
 
@@ -62,6 +63,7 @@ def read_gguf(path: Path) -> ModelRef:
             hidden_size=emb, attention_heads=int(heads), kv_heads=int(kv_heads),
             head_dim=int(head_dim), kv_lora_rank=kv_lora, qk_rope_head_dim=rope_dim if kv_lora else None,
             sliding_window=window, sliding_layers=sliding_layers, max_context=ctx, note=f"read from the GGUF header ({arch})",
+            **_layout_fields(lambda: layout_from_gguf(kv)),
         )
     except ValueError as e:  # pydantic's ValidationError
         raise InputError(f"--model: {path}: GGUF header values out of range: {_first_error(e)}") from None
@@ -165,6 +167,7 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
             kv_lora_rank=g("kv_lora_rank"), qk_rope_head_dim=g("qk_rope_head_dim"),
             sliding_window=window if sliding_layers else None, sliding_layers=sliding_layers,
             max_context=g("max_position_embeddings"), note="read from config.json",
+            **_layout_fields(lambda: layout_from_config(cfg)),
         )
     except ValueError as e:  # pydantic's ValidationError
         raise InputError(f"--model: {cfg_path}: values out of range: {_first_error(e)}") from None
@@ -176,6 +179,15 @@ def read_hf_dir(catalog, path: Path) -> ModelRef:
     return ModelRef(spec=spec, label=path.name, file_gb=total_bytes / GIB if total_bytes else None,
                     file_quant=fq, note=f"{path.name}: {layers} layers, {kv_heads} KV heads x {head_dim}"
                     + (f", safetensors {total_bytes / GIB:.2f} GiB" if total_bytes else ""))
+
+
+def _layout_fields(make) -> dict:
+    """The per-layer layout (engine/kvcache.py) as ModelSpec fields; a header it cannot read is a note."""
+    try:
+        lay = make()
+    except ValueError as e:
+        return {"layout_notes": [f"per-layer layout not read ({e}): classic KV estimate"]}
+    return {"layout": layout_to_data(lay), "layout_notes": list(lay.notes), "state_bytes": lay.state_bytes}
 
 
 _DT = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "BOOL": 1}
