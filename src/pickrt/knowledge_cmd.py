@@ -18,8 +18,10 @@ def run(a) -> int:
     try:
         cat = load_catalog([Path(d) for d in getattr(a, "knowledge", [])])
     except CatalogError as e:
+        from pickrt.render.terminal import clean_line
+
         for p in e.problems:
-            sys.stderr.write(p + "\n")
+            sys.stderr.write(clean_line(p) + "\n")
         return EXIT_BAD_INPUT
     if a.action == "list":
         rows = [{"slug": r.slug, "name": r.name, "zone": r.zone, "status": r.status.state} for r in cat.runtimes.values()]
@@ -94,14 +96,18 @@ def _check(d) -> int:
     if d is not None:
         p = Path(d)
         if not p.is_dir():
-            sys.stderr.write(f"{d}: not a directory (pickrt knowledge check [DIR] takes a folder laid out like knowledge/)\n")
+            from pickrt.render.terminal import clean_line
+
+            sys.stderr.write(clean_line(f"{d}: not a directory (pickrt knowledge check [DIR] takes a folder laid out like knowledge/)") + "\n")
             return EXIT_BAD_INPUT
         overlays.append(p)
     try:
         cat = load_catalog(overlays, use_user_overlay=d is None, use_cache=False)
     except CatalogError as e:
+        from pickrt.render.terminal import clean_line
+
         for p in e.problems:
-            sys.stderr.write(p + "\n")
+            sys.stderr.write(clean_line(p) + "\n")
         return EXIT_BAD_INPUT
     for w in cat.warnings:
         sys.stderr.write(f"warning: {w}\n")

@@ -196,8 +196,7 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
         if not o.is_dir():
             raise CatalogError([f"{o}: not a directory (--knowledge takes a folder laid out like knowledge/)"])
         dirs.append(o)
-    paths = [p for d in dirs for p in _yaml_files(d)]
-    if len(paths) > MAX_FILES:
+    if len(paths := [p for d in dirs for p in _yaml_files(d)]) > MAX_FILES:
         raise CatalogError([f"{dirs[-1]}: more than {MAX_FILES} YAML files in the catalog and its overlays"])
     # keyed by each file's path and stats (like a .pyc): a hit reads no catalog file at all
     h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
@@ -224,13 +223,11 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
 
 
 def _read_catalog_file(p: Path) -> bytes:
-    from pickrt.probes.files import OVERLAY_LIMIT, FileRejected, read_regular, reason
-
+    from pickrt.probes.files import OVERLAY_LIMIT as LIM, FileRejected, read_regular, reason
     try:
-        return read_regular(p, OVERLAY_LIMIT)
+        return read_regular(p, LIM)
     except (OSError, FileRejected) as e:
-        raise CatalogError([f"{p}:1: cannot read: {reason(e)} (a catalog file is a regular YAML file of at most "
-                            f"{OVERLAY_LIMIT // 1024} KiB)"]) from None
+        raise CatalogError([f"{p}:1: cannot read: {reason(e)} (a catalog file: a regular YAML file, {LIM // 1024} KiB at most)"]) from None
 
 
 def _loader():

@@ -133,3 +133,24 @@ def test_read_regular(tmp_path: Path) -> None:
         files.read_regular(tmp_path, 10)
     with pytest.raises(FileNotFoundError):
         files.read_regular(tmp_path / "none", 10)
+
+
+@posix_only
+def test_junk_nvidia_smi_is_no_gpu(fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pickrt.detect import detect_host
+
+    make_tool(fake_bin, "nvidia-smi", "echo 'hello, world'\necho 'Segmentation fault (core dumped)'\nexit 0\n")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    prof = detect_host(timeout=2.0)
+    assert [g for g in prof.gpus if g.vendor == "nvidia"] == []
+
+
+@posix_only
+def test_escape_sequences_never_reach_the_terminal(tmp_path: Path, capsys) -> None:
+    from pickrt.cli import main
+
+    (tmp_path / "uname.txt").write_text("Linux x86_64\n")
+    (tmp_path / "nvidia-smi-L.txt").write_text("GPU 0: NVIDIA \x1b]0;pwned\x07\x1b[2J\x9b31m H100 (UUID: GPU-1)\n")
+    assert main(["detect", "--replay", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "H100" in out and not any(c in out for c in "\x1b\x07\x9b")
