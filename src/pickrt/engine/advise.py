@@ -20,8 +20,11 @@ from pickrt.records import record
 if TYPE_CHECKING:
     from pickrt.advice import Advice, Recommendation
     from pickrt.catalog.models import Runtime
-from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
-from pickrt.engine.gates import backend_for, platform_gate, quant_gate
+from pickrt.engine import deploy
+from pickrt.engine.whynot import tradeoff as _tradeoff
+from pickrt.engine.deployment import Deployment, as_record
+from pickrt.engine.fit import Fit, best_fit, kv_bytes_per_sequence, weights_gb
+from pickrt.engine.gates import backend_for, platform_gate, quant_allowed, quant_gate
 from pickrt.engine.hardware import HwView, view
 from pickrt.engine.rules import Situation, applicable
 from pickrt.engine.workload import Workload
@@ -41,6 +44,8 @@ class Eval:
     warnings: list[str] = field(default_factory=list)
     fit: Optional[Fit] = None
     fit_reasons: list[str] = field(default_factory=list)
+    dep: Optional[Deployment] = None
+    speed: Optional[Obj] = None
 
     @property
     def ok(self) -> bool:
@@ -50,8 +55,9 @@ class Eval:
 def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
     """``local``: what doctor found here ({"installed": set, "running": set}); host mode only."""
     hw = view(profile, catalog)
-    evals, _ = _evaluate(catalog, hw, wl, local)
     warnings: list[str] = []
+    wl = _within_window(wl, warnings)
+    evals, _ = _evaluate(catalog, hw, wl, local)
     engines = [e for e in evals if e.rt.kind == "engine"]
     passing = [e for e in engines if e.ok]
 
@@ -90,9 +96,13 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     companions: list[Obj] = []
     top_pick = passing[0] if passing else None
 
+    for e in passing:
+        _deploy(e, catalog, hw, wl_eff)
+    if rec_eval is not None and rec_eval.dep is None:
+        _deploy(rec_eval, catalog, hw, wl_eff)
     if rec_eval is not None:
         recommendation = _recommendation(rec_eval, hw, wl_eff, catalog)
-        recommendation.speed = _speed(rec_eval, hw, wl_eff)
+        recommendation.speed = rec_eval.speed
         if wl.runtime and top_pick and top_pick is not rec_eval:
             recommendation.reasons.insert(0, f"you asked for {rec_eval.rt.name} with --runtime; it can run here")
         elif wl.runtime:
@@ -104,12 +114,12 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])]
         if wl.runtime and e is top_pick:
             reasons.insert(0, f"pickrt's own pick for this hardware and workload (you asked for {rec_eval.rt.name if rec_eval else wl.runtime})")
-        if rec_eval is not None and e is not top_pick or not reasons:
-            reasons.append(_below(e, rec_eval))
-        if e.fit and e.fit.offload:
-            reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
+        if rec_eval is not None and not (wl.runtime and e is top_pick):
+            reasons.insert(0, _tradeoff(e, rec_eval))
+        elif not reasons:
+            reasons.append(e.rt.summary)
         alternatives.append(record("Alternative", runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
-                                speed=_speed(e, hw, wl_eff)))
+                                   deployment=as_record(e.dep) if e.dep else None, speed=e.speed))
     for e in evals:
         if e.rt.kind == "bridge":
             companions.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
@@ -146,12 +156,44 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     )
 
 
+def _deploy(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> None:
+    """The launch for this runtime: its deployment, the fit of that deployment, and its speed."""
+    if e.fit is not None and e.backend is not None:
+        e.dep, e.fit = deploy.build(catalog, e.rt, hw, wl, e.backend, e.fit)
+        for n in e.dep.notes:
+            if n.startswith(("past the", )):
+                e.warnings.append(n)
+    elif e.backend is not None:
+        e.dep = _modelless_deployment(e, catalog, hw, wl)
+    e.speed = _speed(e, hw, wl)
+
+
+def _modelless_deployment(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> Deployment:
+    """No --model: the runtime's usual launch (no checkpoint to size), its bind and commands."""
+    from pickrt.engine import commands as cmds
+    from pickrt.engine.deployment import Commands
+
+    d = Deployment(quant=e.rt.default_quant or "bf16", checkpoint=None, gpus=min(1, len(hw.gpus)) if hw.gpus else (1 if hw.accel == "apple" else 0),
+                   nodes=1, tensor_parallel=1, pipeline_parallel=1, replicas=1, context=wl.context,
+                   max_sequences=wl.users if deploy.serves_concurrently(e.rt) else 1, users=wl.users)
+    host = cmds.bind_default(e.rt)
+    b = e.rt.api.bind
+    d.bind = host if host in cmds.ALL_INTERFACES and not (b and b.how in ("flag", "env") and b.option) else "127.0.0.1"
+    d.env = cmds.env_for(e.rt, d)
+    get, serve, verify = cmds.build(e.rt, d, wl, e.backend not in ("cpu",))
+    d.commands = Commands(get=get, serve=serve, verify=verify)
+    return d
+
+
 def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
         return None
-    est = estimate(e.rt, hw, wl, e.backend, e.fit)
+    if e.dep is not None and "dep" in estimate.__code__.co_varnames[:estimate.__code__.co_argcount + estimate.__code__.co_kwonlyargcount]:
+        est = estimate(e.rt, hw, wl, e.backend, e.fit, dep=e.dep)
+    else:
+        est = estimate(e.rt, hw, wl, e.backend, e.fit)
     if est is None:
         return None
     return record(
@@ -168,7 +210,7 @@ def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[
     """Reference models this runtime can serve here for this workload, largest first."""
     from pickrt.engine.speed import estimate
     from pickrt.engine.workload import ModelRef
-    from pickrt.render.commands import get_model_line
+    from pickrt.engine.commands import get_model_line
 
     if rec.backend is None:
         return []
@@ -294,13 +336,6 @@ def _reject_text(text: str, rt: Runtime) -> str:
     return text
 
 
-def _below(e: Eval, rec: Optional[Eval]) -> str:
-    if rec is None:
-        return e.rt.summary
-    top = max(rec.reasons, key=lambda x: x[0])[1] if rec.reasons else rec.rt.summary
-    return f"runs here, ranked below {rec.rt.name} ({top})"
-
-
 def _dedupe(xs: list[str]) -> list[str]:
     return [x for x in dict.fromkeys(x for x in xs if x)]
 
@@ -319,24 +354,33 @@ def _bridge_reasons(rt: Runtime, rec: Optional[Eval], wl: Workload) -> list[str]
 
 
 def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Recommendation:
-    from pickrt.render.commands import endpoint_for, install_lines, serve_line
+    from pickrt.engine.commands import endpoint_for, install_lines
 
     rt = e.rt
     reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])] or [rt.summary]
-    notes = list(e.notes)
+    notes = list(e.dep.notes) if e.dep is not None else []
     port = rt.api.default_port
-    bind = rt.api.bind_default or ""
-    if port and bind.startswith("0.0.0.0"):
-        notes.append(f"Listens on all interfaces ({bind}) by default: bind it to 127.0.0.1 (--host 127.0.0.1) unless "
-                      "other machines must reach it, and then put a reverse proxy with authentication in front.")
-    elif port:
-        notes.append(f"Listens on 127.0.0.1:{port} by default; keep it on localhost and put a reverse proxy with "
-                      "authentication in front before exposing it to a network.")
+    if port and e.dep is not None and e.dep.bind == "127.0.0.1" and not any("all interfaces" in n for n in notes):
+        notes.append(f"Listens on 127.0.0.1:{port}; keep it on localhost and put a reverse proxy with "
+                     "authentication in front before exposing it to a network.")
     notes.extend(n.text for n in rt.operator_notes)
-    return record("Recommendation", 
+    dep = e.dep
+    return record("Recommendation",
         runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=_dedupe(reasons), operator_notes=_dedupe(notes),
-        install=install_lines(rt), serve=serve_line(rt, wl, catalog, e.fit), endpoint=endpoint_for(rt),
+        install=install_lines(rt), serve=dep.commands.serve if dep else None, endpoint=endpoint_for(rt),
+        deployment=as_record(dep) if dep else None,
     )
+
+
+def _within_window(wl: Workload, warnings: list[str]) -> Workload:
+    """The model's maximum context is data: above it, serve the maximum and say so."""
+    m = wl.model.spec if wl.model is not None else None
+    mx = m.max_context if m is not None else None
+    if mx and wl.context > mx:
+        warnings.append(f"{wl.model.label} handles at most {mx} tokens ({m.id}'s max_context); --context {wl.context} "
+                        f"is above it, so the deployment is sized and launched at {mx} tokens per request.")
+        return dataclasses.replace(wl, context=mx)
+    return wl
 
 
 def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional[ModelFit]:
@@ -375,7 +419,7 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         q = catalog.find_quant(qid)
         for e in fits:
             g = e.fit
-            if done or q is None or q.bpw >= g.quant.bpw or q.format not in e.rt.quant_formats:
+            if done or q is None or q.bpw >= g.quant.bpw or not quant_allowed(e.rt, hw, q.format)[0]:
                 continue
             w = weights_gb(ref, q)
             if w + g.kv_gb + g.overhead_gb <= g.pool.gb:
