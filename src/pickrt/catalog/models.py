@@ -206,6 +206,8 @@ class Flags(_Model):
     """``context`` is the total over all slots (llama-server ``-c``), not per sequence."""
     max_sequences: Optional[str] = None
     kv_cache_dtype: Optional[str] = None
+    kv_cache_quant: Optional[str] = None
+    """The 8-bit KV cache type ``kv_cache_dtype`` takes (``fp8``, ``q8_0``), used when it is what makes the users fit."""
     gpu_layers: Optional[str] = None
     cpu_moe_layers: Optional[str] = None
     """Takes a layer count (``--n-cpu-moe N``)."""
@@ -214,6 +216,8 @@ class Flags(_Model):
     quantization: Optional[str] = None
     """Flag naming the weight format when the checkpoint does not say it (``--quantization``)."""
     quantize_on_load: List[QuantFormat] = Field(default_factory=lambda: [])
+    quantization_bits: bool = False
+    """``quantization`` takes a bit count (mistral.rs ``--isq 4``), not a format name."""
     """Formats it makes from BF16 weights while loading (vLLM ``--quantization fp8``): no checkpoint needed."""
 
 

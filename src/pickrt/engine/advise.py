@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 from pickrt.engine import deploy
 from pickrt.engine.whynot import tradeoff as _tradeoff
 from pickrt.engine.deployment import Deployment, as_record
-from pickrt.engine.fit import Fit, best_fit, kv_bytes_per_sequence, weights_gb
+from pickrt.engine.fit import QUEUE_MAX, Fit, best_fit, kv_bytes_per_sequence, serves_concurrently, weights_gb
 from pickrt.engine.gates import backend_for, platform_gate, quant_allowed, quant_gate
 from pickrt.engine.hardware import HwView, view
 from pickrt.engine.rules import Situation, applicable
@@ -31,6 +31,9 @@ from pickrt.engine.workload import Workload
 
 GIB = 1024**3
 OFFLOAD_PENALTY = 25.0
+MAKE_PENALTY = 6.0
+REQUANT_PENALTY = 40.0
+MOE_OFFLOAD_PENALTY = 12.0  # experts in RAM: slower than all-GPU, much faster than whole-layer offload
 
 
 @dataclass
@@ -82,6 +85,13 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
             passing = [e for e in engines if e.ok]
 
     order = {s: i for i, s in enumerate(catalog.runtimes)}
+    for e in passing:
+        _deploy(e, catalog, hw, wl_eff)
+        ck = e.dep.checkpoint if e.dep is not None else None
+        if ck is not None and ck.make and not ck.make.startswith("on load"):
+            # An operator prefers what can be downloaded to what must first be quantized or converted.
+            e.score -= MAKE_PENALTY
+    _prefer_published_format(passing, wl_eff)
     passing.sort(key=lambda e: (-e.score, order[e.rt.slug]))
     rec_eval: Optional[Eval] = None
     if wl.runtime:
@@ -96,8 +106,6 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     companions: list[Obj] = []
     top_pick = passing[0] if passing else None
 
-    for e in passing:
-        _deploy(e, catalog, hw, wl_eff)
     if rec_eval is not None and rec_eval.dep is None:
         _deploy(rec_eval, catalog, hw, wl_eff)
     if rec_eval is not None:
@@ -156,13 +164,37 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     )
 
 
+def _prefer_published_format(passing: list[Eval], wl: Workload) -> None:
+    """A model that ships quantized (DeepSeek-V3 in FP8): where some runtime here serves the published
+    weights whole, re-quantizing them to fewer bits is not the pick (size the deployment to the node)."""
+    m = wl.model.spec if wl.model is not None else None
+    if m is None or not m.native_format or wl.quant_format is not None:
+        return
+    native = [e for e in passing if e.fit is not None and e.fit.fits and e.fit.quant.format == m.native_format]
+    if not native:
+        return
+    nb = native[0].fit.quant.bpw
+    for e in passing:
+        f = e.fit
+        if f is not None and f.quant.format != m.native_format and f.quant.bpw < nb - 0.5:
+            e.score -= REQUANT_PENALTY
+            e.reasons.append((0.1, f"re-quantizes {m.id}'s published {m.native_format.upper()} weights to {f.quant.id}, "
+                                   f"where {native[0].rt.name} serves them as published"))
+
+
 def _deploy(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> None:
     """The launch for this runtime: its deployment, the fit of that deployment, and its speed."""
     if e.fit is not None and e.backend is not None:
         e.dep, e.fit = deploy.build(catalog, e.rt, hw, wl, e.backend, e.fit)
-        for n in e.dep.notes:
-            if n.startswith(("past the", )):
-                e.warnings.append(n)
+        d = e.dep
+        if d.queued:
+            more = ("more GPUs or a shorter context raise that" if d.kv_cache_dtype != "f16"
+                    else "more GPUs, a shorter context or an 8-bit KV cache raise that")
+            e.warnings.append(f"The KV cache for {wl.users} users x {wl.context} tokens does not fit at once: {e.rt.name} serves "
+                              f"{d.max_sequences * d.replicas} at a time and queues the other {d.queued}, whose wait grows with the "
+                              f"queue; {more}.")
+        if d.rope_scaling and not e.rt.flags.yarn:
+            e.warnings.append(next(n for n in d.notes if "YaRN" in n))
     elif e.backend is not None:
         e.dep = _modelless_deployment(e, catalog, hw, wl)
     e.speed = _speed(e, hw, wl)
@@ -260,6 +292,9 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             e.rejected.append(qr)
         if qw:
             e.warnings.append(qw)
+        if rt.kind == "engine" and wl.users > QUEUE_MAX and not serves_concurrently(rt) and not e.rejected:
+            e.rejected.append(f"serves one request at a time: {wl.users} concurrent users would wait in a queue "
+                              f"{wl.users - 1} deep")
         if backend and wl.model is not None and not e.rejected:
             allowed = lambda fmt, rt=rt: quant_gate(rt, hw, fmt)[0] is None  # noqa: E731
             e.fit = best_fit(catalog, rt, hw, wl, backend, allowed)
@@ -305,8 +340,12 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
         if e.fit is not None:
             if e.fit.partial:
                 e.score -= 10
-                e.warnings.append(f"The KV cache for {wl.users} users x {wl.context} tokens does not fit: {e.fit.detail.split('of all ')[-1].split(': ', 1)[-1]}. "
-                                  "More GPUs, a shorter context or an FP8 KV cache (--kv-cache-dtype fp8) raise that.")
+            elif e.fit.offload and e.fit.cpu_moe_layers:
+                e.score -= MOE_OFFLOAD_PENALTY
+                e.warnings.append(
+                    f"{wl.model.label} does not fit in GPU memory: {e.rt.name} keeps the expert tensors of {e.fit.cpu_moe_layers} of "
+                    f"{wl.model.spec.layers} MoE layers in system RAM, with attention and the KV cache on the GPU; only the few "
+                    "active experts are read per token, so it runs at a fraction of full-GPU speed, far faster than whole-layer offload.")
             elif e.fit.offload:
                 e.score -= OFFLOAD_PENALTY
                 e.warnings.append(
@@ -408,7 +447,10 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         if wl.model is not None and hw.system_gb is None:
             return ["Memory is unknown for this profile: give --memory GB (and --vram GB for an unknown GPU) to check the fit."]
         return []
+    if wl.users > 1:
+        fits = [e for e in fits if serves_concurrently(e.rt)] or fits
     best = rec if rec is not None and rec.fit is not None and rec.fit.pool.gb else max(fits, key=lambda e: e.fit.pool.gb - e.fit.required_gb)
+    fits = sorted(fits, key=lambda e: e is not best)
     f = best.fit
     avail = f.pool.gb
     out = [f"{wl.model.label} needs {f.required_gb:.1f} GiB with {best.rt.name} ({f.quant.id}) but {avail:.1f} GiB is usable ({f.pool.what})."]
@@ -426,6 +468,23 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
                 ideas.append(f"a smaller quant: {q.id} with {e.rt.name} ({w:.1f} GiB of weights) would fit"
                              + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
                 done = True
+    moe = ref.spec.active_params_b and ref.spec.active_params_b < 0.5 * ref.spec.params_b
+    if not done and moe:
+        # A big MoE on a RAM-heavy box: a low-bit (dynamic) GGUF with the experts in system RAM.
+        for qid in ("q4_k_m", "q3_k_m", "iq3_xxs", "iq2_xs", "iq2_xxs", "iq1_m"):
+            q = catalog.find_quant(qid)
+            for e in fits:
+                g = e.fit
+                if done or q is None or not e.rt.features.moe_cpu_offload or not g.pool.offload_gb or q.bpw >= g.quant.bpw \
+                        or not quant_allowed(e.rt, hw, q.format)[0]:
+                    continue
+                w = weights_gb(ref, q)
+                one = kv_bytes_per_sequence(ref.spec, wl.context) / GIB
+                if w + one + g.overhead_gb <= g.pool.gb + g.pool.offload_gb:
+                    ideas.append(f"a low-bit quant with the experts in system RAM: {q.id} ({w:.0f} GiB; a dynamic quant such as "
+                                 f"Unsloth's UD-{q.id.upper()} keeps key layers at higher precision) with {e.rt.name}"
+                                 + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
+                    done = True
     if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb

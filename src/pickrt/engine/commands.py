@@ -202,8 +202,8 @@ def serve_args(rt: Runtime, d: Deployment, gpu_backend: bool) -> list[str]:
         out += _opt(f.tensor_parallel, d.tensor_parallel)
     if d.pipeline_parallel > 1 and f.pipeline_parallel and d.split_by != "layers":
         out += _opt(f.pipeline_parallel, d.pipeline_parallel)
-    if d.replicas > 1 and f.data_parallel and d.nodes == 1:
-        out += _opt(f.data_parallel, d.replicas)
+    if d.replicas > 1 and d.replicas_per_node > 1 and f.data_parallel and d.nodes == 1:
+        out += _opt(f.data_parallel, d.replicas_per_node)
     if f.context:
         total = d.context * (d.max_sequences if f.context_total else 1)
         out += _opt(f.context, total)
@@ -211,7 +211,7 @@ def serve_args(rt: Runtime, d: Deployment, gpu_backend: bool) -> list[str]:
         out += _opt(f.max_sequences, d.max_sequences)
     if f.kv_cache_dtype and d.kv_cache_dtype not in ("f16", "auto"):
         out += _opt(f.kv_cache_dtype, d.kv_cache_dtype)
-        if rt.flags.kv_cache_dtype.startswith("--cache-type-k") and "--cache-type-v" in f.list:
+        if f.kv_cache_dtype.startswith("--cache-type-k") and "--cache-type-v" in f.list:
             out += ["--cache-type-v", d.kv_cache_dtype]
     p = d.placement
     if f.gpu_layers and gpu_backend:
@@ -222,7 +222,11 @@ def serve_args(rt: Runtime, d: Deployment, gpu_backend: bool) -> list[str]:
         r = d.rope_scaling
         out += shlex.split(f.yarn.replace("{factor}", f"{float(r['factor']):g}").replace("{native}", str(r["native"])))
     if f.quantization and d.checkpoint is not None and d.checkpoint.make and d.checkpoint.make.startswith("on load"):
-        out += _opt(f.quantization, d.quant.split(":")[0])
+        q = d.quant.split(":")[0]
+        if f.quantization_bits:
+            m = re.search(r"\d+", q)
+            q = m.group(0) if m else "4"
+        out += _opt(f.quantization, q)
     return out
 
 

@@ -116,6 +116,10 @@ def checkpoint(catalog: Catalog, rt: Runtime, wl: Workload, fit: Fit) -> Optiona
         return Checkpoint(kind="local", file=wl.model_arg, source="given with --model")
     arg = rt.model_arg
     fmt = q.format
+    bf16_repo = (cks["bf16"].repo if "bf16" in cks else None) or m.hf_repo
+    if fmt in rt.flags.quantize_on_load and bf16_repo and arg == "hf_repo" and fmt != m.native_format and not cks.get(fmt):
+        return Checkpoint(kind="hf", repo=bf16_repo, make=f"on load: {rt.name} quantizes the BF16 weights to {q.id} while loading "
+                          f"({rt.flags.quantization}); no {fmt.upper()} checkpoint needed", source=m.source)
     if arg == "ollama_tag":
         c = cks.get("ollama")
         tag = (c.tag if c else None) or m.ollama_tag
@@ -165,10 +169,7 @@ def checkpoint(catalog: Catalog, rt: Runtime, wl: Workload, fit: Fit) -> Optiona
         repo = (b.repo if b else None) or m.hf_repo
         if repo:
             return Checkpoint(kind="hf", repo=repo, source=(b.source if b else m.source))
-    bf16 = (cks["bf16"].repo if "bf16" in cks else None) or m.hf_repo
-    if fmt in rt.flags.quantize_on_load and bf16 and not m.native_format:
-        return Checkpoint(kind="hf", repo=bf16, make=f"on load: {rt.name} quantizes the BF16 weights to {fmt.upper()} while loading "
-                          f"({rt.flags.quantization} {fmt}); no {fmt.upper()} checkpoint needed", source=m.source)
+    bf16 = bf16_repo
     tool = {"awq": "llm-compressor or AutoAWQ", "gptq": "llm-compressor or GPTQModel", "fp8": "llm-compressor (FP8_DYNAMIC)",
             "nvfp4": "NVIDIA ModelOpt (NVFP4)", "int8": "llm-compressor (W8A8)"}.get(fmt, "a quantization tool")
     return Checkpoint(kind="hf", make=f"no {fmt.upper()} checkpoint of {m.id} is known to pickrt: quantize {bf16 or m.id} with {tool} "
@@ -182,6 +183,16 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
     f, gpus, nodes, tp, pp, reps, by = split(catalog, rt, hw, wl, backend, fit)
     m = wl.model.spec if wl.model is not None else None
     notes: list[str] = []
+    kv_dtype = "f16"
+    if f is not None and f.partial and rt.flags.kv_cache_quant and backend not in ("cpu", "metal"):
+        # When the KV cache of many users is the limit, an 8-bit KV cache comes before queueing them.
+        hw2 = dataclasses.replace(hw, gpus=hw.gpus[:max(1, gpus)], nodes=nodes) if gpus else hw
+        g = compute_fit(catalog, rt, hw2, wl, backend, f.quant, kv_elem_bytes=1.0)
+        if g is not None and (g.fits or g.partial and g.sequences >= 1.5 * f.sequences):
+            kv_dtype = rt.flags.kv_cache_quant
+            notes.append(f"an 8-bit KV cache ({kv_dtype}) is what lets {g.sequences} of {wl.users} sequences run at once "
+                         f"(f16: {f.sequences}); it halves KV memory at a small cost in accuracy")
+            f = g
     # sequences served at once: the KV budget of this deployment, capped by the users
     seqs = _max_sequences(rt, wl, f)
     ctx = wl.context
@@ -217,15 +228,22 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
     ck = checkpoint(catalog, rt, wl, f) if f is not None else None
     d = Deployment(
         quant=f.quant.id if f is not None else (rt.default_quant or "bf16"), checkpoint=ck, gpus=gpus, nodes=nodes,
-        tensor_parallel=tp, pipeline_parallel=pp, replicas=reps, context=ctx, max_sequences=seqs, kv_cache_dtype="f16",
+        tensor_parallel=tp, pipeline_parallel=pp, replicas=reps, context=ctx, max_sequences=seqs,
         placement=placement, bind=bind, split_by=by, rope_scaling=rope, users=wl.users, notes=notes,
+        kv_cache_dtype=kv_dtype,
     )
+    if gpus and reps > 1:
+        d.replicas_per_node = max(1, min(reps, len(hw.gpus) // gpus))
     if by == "layers" and gpus > 1:
         d.notes.append(f"{rt.name} splits the model by whole layers over {gpus} GPUs: they run one after another, so "
                        "decode is about as fast as one GPU (no tensor-parallel speed-up)")
     if reps > 1:
-        how = (f"{rt.flags.data_parallel} {reps} in the command" if rt.flags.data_parallel and nodes == 1
-               else f"start {reps} copies, each on its own {gpus or 1} GPU(s) and port, behind a load balancer")
+        per = d.replicas_per_node
+        if rt.flags.data_parallel and nodes == 1:
+            how = f"{rt.flags.data_parallel} {per} in the command" + (
+                f", run on each of the {reps // per} nodes behind a load balancer" if reps > per else "")
+        else:
+            how = f"start {reps} copies, each on its own {gpus or 1} GPU(s) and port, behind a load balancer"
         d.notes.append(f"one replica needs {max(gpus, 1)} GPU(s); the other GPUs serve as {reps - 1} more replica(s): {how}")
     if d.queued:
         d.notes.append(f"{d.max_sequences * d.replicas} of {wl.users} requests run at once; the other {d.queued} wait in "

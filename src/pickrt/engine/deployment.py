@@ -75,6 +75,8 @@ class Deployment:
     ``layers`` (a runtime that splits only by whole layers, run one after another); None: one device."""
     rope_scaling: Optional[dict] = None
     """``{"type": "yarn", "factor": 4.0, "native": 32768}`` when ``context`` is beyond the native window."""
+    replicas_per_node: int = 1
+    """Replicas one machine holds (what a data-parallel flag in one command starts)."""
     users: int = 1
     """Requests the workload keeps in flight; ``users - max_sequences`` of them queue."""
     notes: list[str] = field(default_factory=list)

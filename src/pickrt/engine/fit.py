@@ -169,14 +169,15 @@ def pool_for(rt: Runtime, hw: HwView, backend: str) -> Pool:
     return Pool(gb * per_node_nodes, what + node_note, gpus_used=used * per_node_nodes, kind="vram", offload_gb=off)
 
 
-def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, quant: QuantSpec) -> Optional[Fit]:
+def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, quant: QuantSpec,
+                kv_elem_bytes: float = 2.0) -> Optional[Fit]:
     if wl.model is None:
         return None
     ref = wl.model
     w = weights_gb(ref, quant)
     batching = serves_concurrently(rt)
     seqs = wl.users if batching else 1
-    kv_per = kv_bytes_per_sequence(ref.spec, wl.context) / GIB
+    kv_per = kv_bytes_per_sequence(ref.spec, wl.context, kv_elem_bytes) / GIB
     kv = kv_per * seqs
     pool = pool_for(rt, hw, backend)
     # GPU runtimes pay a context + compute buffers per GPU; on the CPU only compute buffers.
@@ -192,7 +193,7 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
              if not (ref.file_gb and w == ref.file_gb) else f"weights {w:.1f} GiB (file size)")
     if ref.spec.native_size_gb and w == ref.spec.native_size_gb:
         parts = f"weights {w:.1f} GiB ({ref.spec.id} as published, {quant.id})"
-    kvdesc = _kv_desc(ref.spec)
+    kvdesc = _kv_desc(ref.spec) + ("; 8-bit KV cache: 1 byte per value, not 2" if kv_elem_bytes < 2 else "")
     one_at_a_time = "" if batching or wl.users == 1 else f" (one request at a time: {rt.name} queues the other {wl.users - 1})"
     detail = (f"{parts} + KV cache {kv_per:.2f} GiB per sequence at {wl.context} tokens ({kvdesc})"
               f" x {seqs}{one_at_a_time} = {kv:.1f} GiB + {rt.name} overhead {overhead:.1f} GiB = {req:.1f} GiB needed; "
@@ -208,18 +209,26 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
             detail += (f"; the weights fit but not the KV cache of all {seqs} sequences: {rt.name} serves about {held} "
                        f"at {wl.context} tokens at once and queues the rest")
     if not fits and not partial and avail is not None and pool.kind in ("vram", "unified") and pool.offload_gb:
-        moe = _moe_offload(rt, ref.spec, w, kv, overhead, avail, pool.offload_gb)
+        # Offload, serving as many sequences as the KV budget allows (the rest queue, as above).
+        floor_seqs = max(1, math.ceil(seqs / QUEUE_MAX)) if batching else 1
+        moe = _moe_offload(rt, ref.spec, w, kv_per, seqs, floor_seqs, overhead, avail, pool.offload_gb)
         if moe is not None:
-            offload, moe_cpu = True, moe
+            offload, moe_cpu, n = True, moe[0], moe[1]
             detail += (f"; does not fit VRAM, but {rt.name} can keep the expert tensors of {moe_cpu} of {ref.spec.layers} "
                        f"MoE layers in system RAM ({pool.offload_gb:.0f} GiB free) with attention and the KV cache on the GPU")
-        elif req <= avail + pool.offload_gb:
-            offload = True
-            on_gpu = max(0.0, avail - overhead - kv)
-            gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
-            where = "VRAM" if pool.kind == "vram" else "the GPU's share of unified memory"
-            detail += (f"; does not fit {where}, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
-                       f"layers on the CPU in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
+        else:
+            held = int((avail + pool.offload_gb - w - overhead) / kv_per) if kv_per > 0 else seqs
+            if held >= floor_seqs:
+                n = min(seqs, held)
+                offload = True
+                on_gpu = max(0.0, avail - overhead - kv_per * n)
+                gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
+                where = "VRAM" if pool.kind == "vram" else "the GPU's share of unified memory"
+                detail += (f"; does not fit {where}, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
+                           f"layers on the CPU in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
+        if offload and n < seqs:
+            kv = kv_per * n
+            detail += f"; {n} of {seqs} sequences at once, the rest queue"
     if not fits and not offload and not partial:
         detail += "; does not fit"
     elif fits:
@@ -232,22 +241,26 @@ MOE_EXPERT_SHARE = 0.95
 """Share of an MoE model's inactive parameters that are expert tensors (the rest: attention, shared experts, embeddings)."""
 
 
-def _moe_offload(rt: Runtime, m: ModelSpec, w: float, kv: float, overhead: float, avail: float, ram: float) -> Optional[int]:
-    """Expert layers to keep in system RAM so that attention, shared weights and KV fit the GPU
-    (llama.cpp ``--n-cpu-moe``); None when this runtime cannot or it would not fit VRAM + RAM."""
+def _moe_offload(rt: Runtime, m: ModelSpec, w: float, kv_per: float, seqs: int, floor_seqs: int, overhead: float,
+                 avail: float, ram: float) -> Optional[tuple[int, int]]:
+    """(expert layers kept in system RAM, sequences at once) so that attention, shared weights and
+    the KV cache fit the GPU (llama.cpp ``--n-cpu-moe``); None when this runtime cannot or it would
+    not fit VRAM + RAM."""
     if not rt.features.moe_cpu_offload or not m.active_params_b or m.active_params_b >= 0.5 * m.params_b or not m.layers:
         return None
     experts = w * min(0.97, (m.params_b - m.active_params_b) / m.params_b / MOE_EXPERT_SHARE)
     dense = w - experts
     per_layer = experts / m.layers
-    room = avail - overhead - kv - dense
-    if room < 0 or per_layer <= 0:
+    kv_room = avail - overhead - dense
+    n = min(seqs, int(kv_room / kv_per)) if kv_per > 0 else seqs
+    if n < floor_seqs or per_layer <= 0:
         return None
+    room = kv_room - n * kv_per
     on_gpu = min(m.layers, int(room / per_layer))
-    n = m.layers - on_gpu
-    if n <= 0 or n * per_layer > ram:
+    cpu = m.layers - on_gpu
+    if cpu <= 0 or cpu * per_layer > ram:
         return None
-    return n
+    return cpu, n
 
 
 def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, allowed=None) -> Optional[Fit]:
@@ -301,7 +314,7 @@ def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: s
             return g
         if g.partial:
             if f.partial:
-                if quant_allowed(rt, hw, q.format)[1] and g.sequences >= 2 * f.sequences and (partial is f):
+                if quant_allowed(rt, hw, q.format)[1] and g.sequences >= 1.5 * f.sequences and (partial is f):
                     partial = g
             elif partial is None or g.sequences > partial.sequences:
                 partial = g

@@ -30,6 +30,9 @@ def tradeoff(e, rec) -> str:
             where = (f"experts of {d.placement.cpu_moe_layers} MoE layers in system RAM" if d.placement.cpu_moe_layers
                      else f"{(d.placement.layers or 0) - (d.placement.gpu_layers or 0)} layers on the CPU")
             bits.append(f"only with {where}, slower than {rec.rt.name} on the GPU")
+        elif e.fit and e.fit.offload and not d.placement.cpu_moe_layers and r.placement.cpu_moe_layers:
+            bits.append(f"offloads whole layers ({(d.placement.layers or 0) - (d.placement.gpu_layers or 0)} of "
+                        f"{d.placement.layers} on the CPU) where {rec.rt.name} keeps only the experts in RAM: several times slower")
         if d.max_sequences * d.replicas < r.max_sequences * r.replicas and d.users > 1:
             bits.append(f"serves {d.max_sequences * d.replicas} of {d.users} requests at once ({rec.rt.name}: {r.max_sequences * r.replicas})")
         elif d.max_sequences * d.replicas > r.max_sequences * r.replicas and d.users > 1:
