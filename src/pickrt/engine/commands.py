@@ -220,7 +220,9 @@ def serve_args(rt: Runtime, d: Deployment, gpu_backend: bool) -> list[str]:
         out += _opt(f.cpu_moe_layers, p.cpu_moe_layers)
     if f.yarn and d.rope_scaling:
         r = d.rope_scaling
-        out += shlex.split(f.yarn.replace("{factor}", f"{float(r['factor']):g}").replace("{native}", str(r["native"])))
+        theta = f', "rope_theta": {r["theta"]:g}' if r.get("theta") else ""
+        out += shlex.split(f.yarn.replace("{factor}", f"{float(r['factor']):.1f}").replace("{native}", str(r["native"]))
+                           .replace("{theta}", theta))
     if f.quantization and d.checkpoint is not None and d.checkpoint.make and d.checkpoint.make.startswith("on load"):
         q = d.quant.split(":")[0]
         if f.quantization_bits:
@@ -282,11 +284,21 @@ def verify_line(rt: Runtime, vals: dict[str, str], d: Deployment) -> Optional[st
 
 
 def flags_used(serve: str) -> list[str]:
-    """The options a serve command uses (``--port``, ``-np``...), for the documented-flags check."""
+    """The options a serve command gives its program (``--port``, ``-np``...), for the
+    documented-flags check: not ``VAR=value`` prefixes, nor the ``-m`` of ``python -m module``."""
     out = []
-    for tok in shlex.split(serve):
-        if re.match(r"^--?[A-Za-z][\w-]*", tok):
-            out.append(tok.split("=", 1)[0])
+    seg: list[str] = []
+    toks = shlex.split(serve, comments=True) + ["&"]
+    for tok in toks:
+        if tok in ("&", "&&", ";", "|", "||"):
+            while seg and re.match(r"^[A-Z_][A-Z0-9_]*=", seg[0]):
+                seg.pop(0)
+            if len(seg) >= 3 and re.match(r"^python[\d.]*$", seg[0]) and seg[1] == "-m":
+                seg = seg[3:]
+            out += [t.split("=", 1)[0] for t in seg if re.match(r"^--?[A-Za-z][\w-]*", t)]
+            seg = []
+        else:
+            seg.append(tok)
     return out
 
 

@@ -39,6 +39,10 @@ def _fit_on(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: st
     return compute_fit(catalog, rt, hw2, wl, backend, fit.quant)
 
 
+def _users_per_replica(wl: Workload, reps: int) -> int:
+    return math.ceil(wl.users / max(1, reps))
+
+
 def _tp_sizes(rt: Runtime, wl: Workload, per_node: int) -> list[int]:
     """Tensor-parallel sizes the runtime accepts here: powers of two within a node that divide the
     model's attention heads (vLLM, SGLang and TRT-LLM shard heads evenly)."""
@@ -62,19 +66,29 @@ def split(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
         return fit, 1, 1, 1, 1, 1, None
     per_node = max(1, len(hw.gpus))
     if fit.pool.kind != "vram" or fit.pool.gpus_used <= 1 or per_node == 1 and hw.nodes == 1:
-        reps = _replicas(rt, wl, per_node * (hw.nodes if rt.multi_node.supported or True else 1), 1)
-        return fit, 1, 1, 1, 1, reps, None
+        reps = _replicas(rt, wl, per_node * hw.nodes, 1) if fit.pool.kind == "vram" else 1
+        if reps > 1:
+            wl_n = dataclasses.replace(wl, users=math.ceil(wl.users / reps))
+            f = _fit_on(catalog, rt, hw, wl_n, backend, fit, 1, 1)
+            if f is not None and (f.fits or f.partial):
+                f.detail = f"one of {reps} replicas, serving its share ({wl_n.users}) of the {wl.users} users: " + f.detail
+                return f, 1, 1, 1, 1, reps, None
+        return fit, 1, 1, 1, 1, 1, None
     tp_ok = rt.multi_gpu.tensor_parallel is True and (bool(rt.flags.tensor_parallel) or rt.serve is None
                                                       or "{tensor_parallel}" in rt.serve)
     sizes = _tp_sizes(rt, wl, per_node) if tp_ok else list(range(1, per_node + 1))
     for n in sizes:
-        f = fit if n == per_node and hw.nodes == 1 else _fit_on(catalog, rt, hw, wl, backend, fit, n, 1)
+        reps = _replicas(rt, wl, per_node * hw.nodes, n)
+        wl_n = wl if reps == 1 else dataclasses.replace(wl, users=math.ceil(wl.users / reps))
+        f = fit if n == per_node and hw.nodes == 1 and reps == 1 else _fit_on(catalog, rt, hw, wl_n, backend, fit, n, 1)
         if f is not None and f.fits:
+            if reps > 1:
+                f.detail = f"one of {reps} replicas, serving its share ({wl_n.users}) of the {wl.users} users: " + f.detail
             if n == 1:
-                return f, 1, 1, 1, 1, _replicas(rt, wl, per_node * hw.nodes, 1), None
+                return f, 1, 1, 1, 1, reps, None
             by = "tensor" if tp_ok else "layers"
             tp, pp = (n, 1) if tp_ok else (1, n)
-            return f, n, 1, tp, pp, _replicas(rt, wl, per_node * hw.nodes, n), by
+            return f, n, 1, tp, pp, reps, by
     top = sizes[-1]
     if hw.nodes > 1 and rt.multi_node.supported and fit.pool.gpus_used > per_node:
         for k in range(2, hw.nodes + 1):
@@ -144,9 +158,9 @@ def checkpoint(catalog: Catalog, rt: Runtime, wl: Workload, fit: Fit) -> Optiona
             return Checkpoint(kind="gguf", repo=repo, file=file, source=c.source if c else m.source)
         return Checkpoint(kind="gguf", file=file, make=f"no GGUF repo of {m.id} is known to pickrt: convert {m.hf_repo or m.id} with "
                           f"llama.cpp's convert_hf_to_gguf.py, then llama-quantize to {qt}")
-    if fmt == "mlx" or arg == "mlx_repo":
+    if fmt == "mlx":
         c = cks.get("mlx")
-        bits = cmds.bits_of(q.id) if fmt == "mlx" else "4"
+        bits = cmds.bits_of(q.id)
         repo = c.repo.replace("{bits}", bits) if c and c.repo else None
         if repo is None and m.mlx_repo:
             repo = m.mlx_repo.replace("4bit", f"{bits}bit") if "4bit" in m.mlx_repo else (m.mlx_repo if bits == "4" else None)
@@ -187,10 +201,11 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
     if f is not None and f.partial and rt.flags.kv_cache_quant and backend not in ("cpu", "metal"):
         # When the KV cache of many users is the limit, an 8-bit KV cache comes before queueing them.
         hw2 = dataclasses.replace(hw, gpus=hw.gpus[:max(1, gpus)], nodes=nodes) if gpus else hw
-        g = compute_fit(catalog, rt, hw2, wl, backend, f.quant, kv_elem_bytes=1.0)
+        wl_r = wl if reps == 1 else dataclasses.replace(wl, users=_users_per_replica(wl, reps))
+        g = compute_fit(catalog, rt, hw2, wl_r, backend, f.quant, kv_elem_bytes=1.0)
         if g is not None and (g.fits or g.partial and g.sequences >= 1.5 * f.sequences):
             kv_dtype = rt.flags.kv_cache_quant
-            notes.append(f"an 8-bit KV cache ({kv_dtype}) is what lets {g.sequences} of {wl.users} sequences run at once "
+            notes.append(f"an 8-bit KV cache ({kv_dtype}) is what lets {g.sequences} of {wl_r.users} sequences run at once "
                          f"(f16: {f.sequences}); it halves KV memory at a small cost in accuracy")
             f = g
     # sequences served at once: the KV budget of this deployment, capped by the users
@@ -201,6 +216,8 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
     if m is not None and nat and ctx > nat:
         factor = round(ctx / nat, 2)
         rope = {"type": "yarn", "factor": factor, "native": nat}
+        if getattr(m, "rope_theta", None):
+            rope["theta"] = m.rope_theta
         if rt.flags.yarn:
             notes.append(f"{ctx} tokens is beyond {m.id}'s native {nat}-token window: YaRN RoPE scaling, factor {factor:g}, "
                          "is set on the command line (it can cost some quality on short prompts)")
