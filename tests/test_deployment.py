@@ -137,7 +137,7 @@ def check_deployment(slug: str, d: dict, catalog, doc) -> None:
         assert c["file"] in argv, (slug, serve, c)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(__import__("os").environ.get("PICKRT_DEP_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=machine_and_work())
 def test_every_deployment_is_what_its_commands_launch(capsys, catalog, args):
     code, doc, err = run(capsys, *args)

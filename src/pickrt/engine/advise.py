@@ -108,6 +108,9 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
 
     if rec_eval is not None and rec_eval.dep is None:
         _deploy(rec_eval, catalog, hw, wl_eff)
+    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
+    if rec_eval is not None and wl_eff.model is None:
+        _launch_suggested(suggestions, [e for e in passing if e is not rec_eval] + [rec_eval], catalog, hw, wl_eff)
     if rec_eval is not None:
         recommendation = _recommendation(rec_eval, hw, wl_eff, catalog)
         recommendation.speed = rec_eval.speed
@@ -156,7 +159,6 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
-    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
     return record("Advice", 
         hardware=profile, workload=wout, recommendation=recommendation, alternatives=alternatives,
         rejected=rejected, companions=companions, model_fit=model_fit, model_suggestions=suggestions,
@@ -200,12 +202,40 @@ def _deploy(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> None:
     e.speed = _speed(e, hw, wl)
 
 
+def _launch_suggested(suggestions: list, evals: list[Eval], catalog: Catalog, hw: HwView, wl: Workload) -> None:
+    """No --model: the launch is for the largest suggested model that fits (said in a note); with no
+    model that fits the ask, there is nothing to launch (no serve line that loads a model)."""
+    from pickrt.engine.workload import ModelRef
+
+    spec = catalog.find_model(suggestions[0].model) if suggestions else None
+    for e in evals:
+        if e.backend is None:
+            continue
+        if spec is None:
+            if e.dep is not None and e.rt.serve and "{model}" in e.rt.serve:
+                e.dep.commands.serve = None
+                e.dep.commands.get = []
+                e.dep.commands.verify = None
+                e.dep.notes.append("no model given and none in the catalog fits this ask here: no launch to print")
+            continue
+        wl_m = dataclasses.replace(wl, model=ModelRef(spec=spec, label=spec.id), model_arg=spec.id)
+        f = best_fit(catalog, e.rt, hw, wl_m, e.backend)
+        if f is None or not (f.fits or f.partial or f.offload):
+            continue
+        e.fit = f
+        _deploy(e, catalog, hw, wl_m)
+        e.fit = None  # no --model: no memory fit in the advice
+        e.dep.notes.insert(0, f"no --model given: launched with {spec.id}, the largest model pickrt suggests for this machine")
+
+
 def _modelless_deployment(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> Deployment:
     """No --model: the runtime's usual launch (no checkpoint to size), its bind and commands."""
     from pickrt.engine import commands as cmds
     from pickrt.engine.deployment import Commands
 
-    d = Deployment(quant=e.rt.default_quant or "bf16", checkpoint=None, gpus=min(1, len(hw.gpus)) if hw.gpus else (1 if hw.accel == "apple" else 0),
+    q = wl.quant_spec.id if wl.quant_spec is not None else (
+        catalog.default_quant.get(wl.quant_format) if wl.quant_format else None) or e.rt.default_quant or "bf16"
+    d = Deployment(quant=q, checkpoint=None, gpus=min(1, len(hw.gpus)) if hw.gpus else (1 if hw.accel == "apple" else 0),
                    nodes=1, tensor_parallel=1, pipeline_parallel=1, replicas=1, context=wl.context,
                    max_sequences=wl.users if deploy.serves_concurrently(e.rt) else 1, users=wl.users)
     host = cmds.bind_default(e.rt)

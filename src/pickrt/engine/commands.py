@@ -274,7 +274,9 @@ def verify_line(rt: Runtime, vals: dict[str, str], d: Deployment) -> Optional[st
         return None
     host = LOOPBACK
     if rt.api.openai_compatible:
-        model = vals.get("model", "")
+        c = d.checkpoint
+        model = (c.tag if c is not None and c.tag else None) or (vals.get("model", "") if rt.model_arg not in (None, "none")
+                                                                  else (c.repo or c.file or "") if c is not None else "")
         body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 16})
         return (f"curl -s http://{host}:{port}{rt.api.base_path}/chat/completions "
                 f"-H 'Content-Type: application/json' -d {shlex.quote(body)}")

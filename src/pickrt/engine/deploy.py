@@ -134,7 +134,8 @@ def checkpoint(catalog: Catalog, rt: Runtime, wl: Workload, fit: Fit) -> Optiona
     if fmt in rt.flags.quantize_on_load and bf16_repo and arg == "hf_repo" and fmt != m.native_format and not cks.get(fmt):
         return Checkpoint(kind="hf", repo=bf16_repo, make=f"on load: {rt.name} quantizes the BF16 weights to {q.id} while loading "
                           f"({rt.flags.quantization}); no {fmt.upper()} checkpoint needed", source=m.source)
-    if arg == "ollama_tag":
+    uses = set(cmds._PLACEHOLDER.findall((rt.get_model or "") + " " + (rt.serve or "")))
+    if arg == "ollama_tag" or "ollama_tag" in uses:
         c = cks.get("ollama")
         tag = (c.tag if c else None) or m.ollama_tag
         cq = (c.quant if c else None) or "q4_k_m"

@@ -77,7 +77,7 @@ class Fit:
         return self.weights_gb + self.kv_gb + self.overhead_gb
 
 
-QUEUE_MAX = 16
+QUEUE_MAX = 8
 """A server that would hold fewer than users/QUEUE_MAX sequences at once is not a deployment for
 this workload (1 of 256 at a time is a queue, not a service): it does not fit."""
 
@@ -217,8 +217,10 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
             detail += (f"; does not fit VRAM, but {rt.name} can keep the expert tensors of {moe_cpu} of {ref.spec.layers} "
                        f"MoE layers in system RAM ({pool.offload_gb:.0f} GiB free) with attention and the KV cache on the GPU")
         else:
+            # Whole layers on the CPU: only when every user's KV cache fits too (offload is already
+            # several times slower; queueing on top of it is not a service).
             held = int((avail + pool.offload_gb - w - overhead) / kv_per) if kv_per > 0 else seqs
-            if held >= floor_seqs:
+            if held >= seqs:
                 n = min(seqs, held)
                 offload = True
                 on_gpu = max(0.0, avail - overhead - kv_per * n)
