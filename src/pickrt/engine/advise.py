@@ -518,7 +518,12 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
     if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
-    per_tok = kv_bytes_per_sequence(ref.spec, 1) / GIB
+    kv8 = best.dep is not None and best.dep.kv_cache_dtype != "f16"
+    per_tok = kv_bytes_per_sequence(ref.spec, 1, 1.0 if kv8 else 2.0) / GIB
+    if room > 0 and per_tok > 0 and not kv8 and best.rt.flags.kv_cache_quant and wl.users > 1:
+        n8 = int(room / (per_tok / 2 * wl.context))
+        if n8 > int(room / (per_tok * wl.context)):
+            ideas.append(f"an 8-bit KV cache ({best.rt.flags.kv_cache_quant}): about {min(n8, wl.users)} sequences fit at once")
     if room > 0 and per_tok > 0:
         max_tokens = int(room / per_tok / wl.users)
         if 2048 <= max_tokens < wl.context:

@@ -252,6 +252,10 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
     )
     if gpus and reps > 1:
         d.replicas_per_node = max(1, min(reps, len(hw.gpus) // gpus))
+    if m is not None and m.multimodal and "multimodal" in wl.needs and rt.model_arg == "gguf_file":
+        d.notes.append(f"image input needs {m.id}'s vision projector next to the weights: add --mmproj with the repo's "
+                       "mmproj GGUF (or start with -hf REPO:QUANT, which fetches both)" if "--mmproj" in rt.flags.list else
+                       f"image input needs {m.id}'s vision projector (mmproj GGUF) loaded next to the weights")
     if by == "layers" and gpus > 1:
         d.notes.append(f"{rt.name} splits the model by whole layers over {gpus} GPUs: they run one after another, so "
                        "decode is about as fast as one GPU (no tensor-parallel speed-up)")
