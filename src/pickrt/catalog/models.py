@@ -227,6 +227,8 @@ class EnvOptions(_Model):
     context: Optional[str] = None
     max_sequences: Optional[str] = None
     kv_cache_dtype: Optional[str] = None
+    cpu_kv_cache_gb: Optional[str] = None
+    """On the CPU backend: the variable that sizes the KV cache in GiB (vLLM's VLLM_CPU_KVCACHE_SPACE)."""
     source: Optional[str] = None
 
 

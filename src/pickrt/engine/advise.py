@@ -491,7 +491,7 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         q = catalog.find_quant(qid)
         for e in fits:
             g = e.fit
-            if done or q is None or q.bpw >= g.quant.bpw or not quant_allowed(e.rt, hw, q.format)[0]:
+            if done or q is None or g.fits or q.bpw >= g.quant.bpw or not quant_allowed(e.rt, hw, q.format)[0]:
                 continue
             w = weights_gb(ref, q)
             if w + g.kv_gb + g.overhead_gb <= g.pool.gb:
@@ -515,7 +515,7 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
                                  f"Unsloth's UD-{q.id.upper()} keeps key layers at higher precision) with {e.rt.name}"
                                  + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
                     done = True
-    if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
+    if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits) and f.weights_gb + f.overhead_gb > avail:
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
     kv8 = best.dep is not None and best.dep.kv_cache_dtype != "f16"

@@ -271,6 +271,8 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
         d.notes.append(f"{d.max_sequences * d.replicas} of {wl.users} requests run at once; the other {d.queued} wait in "
                        "the queue, so their time to first token grows with the queue")
     d.env = cmds.env_for(rt, d)
+    if backend == "cpu" and rt.env_options.cpu_kv_cache_gb and f is not None:
+        d.env[rt.env_options.cpu_kv_cache_gb] = str(max(1, math.ceil(f.kv_gb)))
     if by == "layers" and 0 < gpus < len(hw.gpus) or (gpus == 1 and len(hw.gpus) > 1 and rt.features.cpu_offload):
         var = {"nvidia": "CUDA_VISIBLE_DEVICES", "amd": "HIP_VISIBLE_DEVICES"}.get(hw.accel)
         if var:
