@@ -279,7 +279,26 @@ def build(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str,
             d.env[var] = ",".join(str(i) for i in range(gpus))
     get, serve, verify = cmds.build(rt, d, wl, backend not in ("cpu",))
     d.commands = Commands(get=get, serve=serve, verify=verify)
+    if serve and m is not None:
+        d.notes.extend(_unset(rt, d))
     return d, f
+
+
+def _unset(rt: Runtime, d: Deployment) -> list[str]:
+    """What the deployment needs that this runtime's command cannot carry: where to set it instead."""
+    f, e = rt.flags, rt.env_options
+    out = []
+    if d.placement.cpu_moe_layers and not f.cpu_moe_layers:
+        out.append(f"keep the expert tensors of {d.placement.cpu_moe_layers} MoE layers on the CPU in {rt.name}'s model load "
+                   "settings: its serve command has no option for it")
+    if d.placement.gpu_layers is not None and not f.gpu_layers:
+        out.append(f"offload {d.placement.gpu_layers} of {d.placement.layers} layers to the GPU in {rt.name}'s model load settings")
+    if d.max_sequences > 1 and not (f.max_sequences or e.max_sequences) and not rt.features.paged_attention:
+        out.append(f"allow {d.max_sequences} parallel requests in {rt.name}'s settings: its serve command has no option for it")
+    if rt.features.cpu_offload and not (f.context or e.context):
+        out.append(f"load the model with a {d.context}-token context in {rt.name} (the fit assumes it; its serve command "
+                   "cannot set it)")
+    return out
 
 
 def _max_sequences(rt: Runtime, wl: Workload, f: Optional[Fit]) -> int:
