@@ -146,6 +146,8 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     model_fit = _model_fit(rec_eval, evals, wl_eff)
     if wl_eff.model is not None and (rec_eval is None or (rec_eval.fit and not rec_eval.fit.fits)):
         warnings.extend(_what_would_fit(evals, hw, wl_eff, catalog, rec_eval))
+    if rec_eval is None and wl_eff.model is not None and wl_eff.quant_format and relaxed_from is None and not wl.runtime:
+        warnings.extend(_other_format(catalog, hw, wl_eff, local))
     if wl_eff.model is not None and wl_eff.model.note and not wl_eff.model.exact:
         warnings.append(f"Model sized as given: {wl_eff.model.note}")
     if rec_eval is None and not wl.runtime and not warnings:
@@ -467,6 +469,21 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
         detail=f.detail, offload=f.offload, weights_gb=round(f.weights_gb, 2), kv_cache_gb=round(f.kv_gb, 2),
         overhead_gb=round(f.overhead_gb, 2), gpu_layers=f.gpu_layers, runtime=f.runtime,
     )
+
+
+def _other_format(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict]) -> list[str]:
+    """The asked format fits nowhere here: would the runtime's usual format (gated as always) fit?"""
+    relaxed = dataclasses.replace(wl, quant="any", quant_format=None, quant_spec=None)
+    evals, _ = _evaluate(catalog, hw, relaxed, local)
+    ok = [e for e in evals if e.ok and e.rt.kind == "engine" and e.fit is not None and (e.fit.fits or e.fit.partial)]
+    if not ok:
+        return []
+    e = max(ok, key=lambda e: (e.fit.fits, e.score))
+    f = e.fit
+    how = (f"fits ({f.required_gb:.1f} of {f.pool.gb:.1f} GiB)" if f.fits
+           else f"serves {f.sequences} of {wl.users} requests at once and queues the rest")
+    return [f"In another format it runs here: {wl.model.label} as {f.quant.id} with {e.rt.name} {how}; "
+            f"drop --quant {wl.quant} to get that advice."]
 
 
 def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalog, rec: Optional[Eval] = None) -> list[str]:
