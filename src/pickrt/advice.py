@@ -4,7 +4,7 @@ Every renderer (JSON, text, Markdown guide, TUI) reads this one object.
 """
 
 
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,54 @@ class Speed(_Model):
     basis: str = ""
 
 
+class CheckpointOut(_Model):
+    """What to download: a published repo / GGUF file / Ollama tag / MLX repo, or the step that makes it."""
+
+    kind: str
+    repo: Optional[str] = None
+    file: Optional[str] = None
+    tag: Optional[str] = None
+    make: Optional[str] = None
+    source: Optional[str] = None
+
+
+class Placement(_Model):
+    gpu_layers: Optional[int] = None
+    layers: Optional[int] = None
+    cpu_moe_layers: int = 0
+
+
+class Commands(_Model):
+    get: list[str]
+    serve: Optional[str] = None
+    verify: Optional[str] = None
+
+
+class Deployment(_Model):
+    """One launch (deployment.md): every output renders this and nothing else."""
+
+    quant: str
+    checkpoint: Optional[CheckpointOut]
+    gpus: int
+    nodes: int
+    tensor_parallel: int
+    pipeline_parallel: int
+    replicas: int
+    context: int
+    max_sequences: int
+    kv_cache_dtype: str = "f16"
+    placement: Placement
+    bind: Optional[str] = None
+    env: dict[str, str]
+    commands: Commands
+    split_by: Optional[Literal["tensor", "layers", "pipeline"]] = None
+    """How one replica is spread over its GPUs: tensor parallel, whole layers one after another, or
+    tensor parallel within nodes and pipeline stages across them. None: one device."""
+    rope_scaling: Optional[dict[str, Union[str, int, float]]] = None
+    """{"type": "yarn", "factor": 4.0, "native": 32768} when the context is beyond the native window."""
+    notes: list[str] = Field(default_factory=list)
+
+
 class Recommendation(_Model):
     runtime: str
     name: str
@@ -44,6 +92,7 @@ class Recommendation(_Model):
     install: dict[str, list[str]]
     serve: Optional[str]
     endpoint: Optional[str]
+    deployment: Optional[Deployment] = None
     speed: Optional[Speed] = None
 
 
@@ -52,6 +101,7 @@ class Alternative(_Model):
     name: str
     zone: str
     reasons: list[str]
+    deployment: Optional[Deployment] = None
     speed: Optional[Speed] = None
 
 
@@ -99,6 +149,6 @@ class Advice(_Model):
 
 
 __all__ = [
-    "Advice", "Alternative", "Listed", "ModelFit", "Recommendation", "SCHEMA_VERSION", "Speed",
+    "Advice", "Alternative", "CheckpointOut", "Commands", "Deployment", "Listed", "Placement", "ModelFit", "Recommendation", "SCHEMA_VERSION", "Speed",
     "Suggestion", "WorkloadOut",
 ]

@@ -25,8 +25,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
                 "cluster", "probes", "simulated"),
     "WorkloadOut": ("traffic", "users", "quant", "model", "context", "goal", "needs", "runtime"),
     "Speed": ("decode_tps", "prefill_tps", "concurrent_sequences", "basis"),
-    "Recommendation": ("runtime", "name", "zone", "reasons", "operator_notes", "install", "serve", "endpoint", "speed"),
-    "Alternative": ("runtime", "name", "zone", "reasons", "speed"),
+    "CheckpointOut": ("kind", "repo", "file", "tag", "make", "source"),
+    "Placement": ("gpu_layers", "layers", "cpu_moe_layers"),
+    "Commands": ("get", "serve", "verify"),
+    "Deployment": ("quant", "checkpoint", "gpus", "nodes", "tensor_parallel", "pipeline_parallel", "replicas",
+                   "context", "max_sequences", "kv_cache_dtype", "placement", "bind", "env", "commands", "split_by",
+                   "rope_scaling", "notes"),
+    "Recommendation": ("runtime", "name", "zone", "reasons", "operator_notes", "install", "serve", "endpoint",
+                       "deployment", "speed"),
+    "Alternative": ("runtime", "name", "zone", "reasons", "deployment", "speed"),
     "Listed": ("runtime", "name", "reasons"),
     "ModelFit": ("fits", "required_gb", "available_gb", "quant", "detail", "offload", "weights_gb", "kv_cache_gb",
                  "overhead_gb", "gpu_layers", "runtime"),
@@ -43,13 +50,15 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "ModelFit": {"offload": False, "weights_gb": 0.0, "kv_cache_gb": 0.0, "overhead_gb": 0.0},
     "Speed": {"basis": ""},
     "Suggestion": {"note": ""},
+    "Placement": {"cpu_moe_layers": 0},
+    "Deployment": {"kv_cache_dtype": "f16"},
     "Advice": {"schema_version": 1},
 }
 _LISTS = {"instances", "flags", "gpus", "nodes", "probes", "needs", "reasons", "operator_notes", "alternatives",
-          "rejected", "companions", "model_suggestions", "warnings"}
+          "rejected", "companions", "model_suggestions", "warnings", "notes"}
 
 
-def record(kind: str, **values: Any) -> Obj:
+def record(kind: str, /, **values: Any) -> Obj:
     """A record of ``kind`` with every field in the model's order; unknown fields are an error."""
     fields = FIELDS[kind]
     extra = set(values) - set(fields)

@@ -7,6 +7,9 @@ the tests. Every server started here listens on 127.0.0.1 only and is stopped in
 (a) ``pickrt guide --runtime llama-cpp --os linux`` is followed as a person would: its Serve command
     is run (with the model file under the name the guide prints, on a free port) and its Verify
     ``curl`` commands are run against it.
+(c) ``pickrt --json --runtime llama-cpp --model tiny.gguf``: the exact ``serve`` command of the advice's
+    deployment (its ``-c``, ``-np``, bind and any offload flags) is run as printed, only its port moved
+    to a free one, and its exact ``verify`` curl answers.
 (b) ``pickrt doctor --json`` with an overlay that moves llama-cpp's port to the test port sees it
     installed (with its version) and running with the served model; then not running once it stops;
     and it does not take another HTTP service on that port for it.
@@ -330,6 +333,59 @@ def test_guide_serve_and_verify_commands_work(guide, tiny_model, bin_dir, tmp_pa
         if ids is not None:
             assert body["model"] in ids, f"the guide's chat request names {body['model']!r}; the server serves {ids}"
         assert s.proc.poll() is None, "llama-server died while answering"
+
+
+# ---- (c) the advice's deployment, launched exactly ----------------------------------------------------------
+
+
+ADVICE_ARGS = ["--runtime", "llama-cpp", "--os", "linux", "--cpu-only", "--memory", "16", "--users", "2"]
+
+
+def test_advice_serve_and_verify_run_exactly(tiny_model, bin_dir, tmp_path, catalog):
+    r = _pickrt("--json", *ADVICE_ARGS, "--model", str(tiny_model))
+    doc = json.loads(r.stdout)
+    rec = doc["recommendation"]
+    assert rec and rec["runtime"] == "llama-cpp", doc["warnings"]
+    dep = rec["deployment"]
+    assert rec["serve"] == dep["commands"]["serve"]
+    argv = shlex.split(dep["commands"]["serve"])
+    assert argv[0] == "llama-server" and str(tiny_model) in argv, argv
+    # what the deployment says is on the command line
+    assert argv[argv.index("-np") + 1] == str(dep["max_sequences"]) == "2"
+    assert argv[argv.index("-c") + 1] == str(dep["context"] * dep["max_sequences"])
+    printed_port = int(argv[argv.index("--port") + 1])
+    port = _free_port()
+    argv[argv.index("--port") + 1] = str(port)  # the only change: a free port
+    log = tmp_path / "advice-llama-server.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(argv, cwd=tmp_path, env=_env(bin_dir), stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"`{shlex.join(argv)}` exited {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+            try:
+                if _get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama-server not healthy within {START_TIMEOUT:g} s:\n{log.read_text(errors='replace')[-4000:]}")
+            time.sleep(0.2)
+        # the server runs the slots and context the deployment says
+        status, raw = _get(f"http://127.0.0.1:{port}/props")
+        if status == 200:
+            props = json.loads(raw)
+            if "total_slots" in props:
+                assert props["total_slots"] == dep["max_sequences"], props.get("total_slots")
+        reply = _run_curl(shlex.split(dep["commands"]["verify"]), printed_port, port)
+        assert "error" not in reply, reply
+        content = (reply.get("choices") or [{}])[0].get("message", {}).get("content")
+        assert isinstance(content, str) and content.strip(), reply
+        assert proc.poll() is None, "llama-server died while answering"
+    finally:
+        _stop(proc)
 
 
 # ---- (b) doctor against it -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
 MAX_FILES = 2000  # YAML files in the shipped catalog and all overlays together
-CACHE_FORMAT = 3  # bump when the cached objects change shape (3: JSON data, keyed by file stats)
+CACHE_FORMAT = 4  # bump when the cached objects change shape (3: JSON data, keyed by file stats; 4: launch facts)
 
 
 class CatalogError(Exception):

@@ -5,7 +5,7 @@ error that names the field. JSON Schemas in ``knowledge/schema/`` are generated 
 """
 
 
-from typing import Literal, Optional, Union
+from typing import List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +87,19 @@ class Accelerators(_Model):
     other: Optional[str] = None
 
 
+class Bind(_Model):
+    """How the serve command sets the listen address, and what it is when nothing sets it."""
+
+    how: Literal["flag", "env", "none"] = "none"
+    option: Optional[str] = None
+    """The flag (``--host``) or variable (``OLLAMA_HOST``) that sets it; ``none``: it cannot be set."""
+    value: str = "{host}"
+    """What follows the option: ``{host}`` or ``{host}:{port}`` (LocalAI's ``--address``)."""
+    default: Optional[str] = None
+    """The address it binds when not told: ``0.0.0.0`` (all interfaces), ``127.0.0.1``..."""
+    source: Optional[str] = None
+
+
 class Api(_Model):
     openai_compatible: Optional[bool] = None
     default_port: Optional[int] = Field(None, ge=1, le=65535)
@@ -98,6 +111,7 @@ class Api(_Model):
     other_ports: list[int] = Field(default_factory=list)
     """Ports it also listens on by default in some versions (llama-server's announced 9931); doctor probes them too."""
     ports_note: Optional[str] = None
+    bind: Optional[Bind] = None
     probe_path: Optional[str] = None
     """Path doctor GETs on loopback to tell this runtime apart from others on the same port."""
     probe_shape: Optional[HttpShape] = None
@@ -155,6 +169,9 @@ class Features(_Model):
     rag: Optional[bool] = None
     cpu_offload: Optional[bool] = None
     """Can keep some layers in system RAM when the model does not fit VRAM."""
+    moe_cpu_offload: Optional[bool] = None
+    """Can keep an MoE model's expert tensors in system RAM with attention and KV on the GPU."""
+    moe_cpu_offload_source: Optional[str] = None
     note: Optional[str] = None
 
 
@@ -200,6 +217,50 @@ class Container(_Model):
     source: Optional[str] = None
 
 
+class Flags(_Model):
+    """The command-line options the runtime documents (``list``), and which of them sets each
+    deployment field. A serve command uses only flags from ``list`` (a test checks it)."""
+
+    list: List[str] = Field(default_factory=lambda: [])
+    source: Optional[str] = None
+    as_of: Optional[str] = None
+    tensor_parallel: Optional[str] = None
+    pipeline_parallel: Optional[str] = None
+    data_parallel: Optional[str] = None
+    context: Optional[str] = None
+    context_total: bool = False
+    """``context`` is the total over all slots (llama-server ``-c``), not per sequence."""
+    max_sequences: Optional[str] = None
+    kv_cache_dtype: Optional[str] = None
+    kv_cache_quant: Optional[str] = None
+    """The 8-bit KV cache type ``kv_cache_dtype`` takes (``fp8``, ``q8_0``), used when it is what makes the users fit."""
+    gpu_layers: Optional[str] = None
+    cpu_moe_layers: Optional[str] = None
+    """Takes a layer count (``--n-cpu-moe N``)."""
+    yarn: Optional[str] = None
+    """Arguments that turn on YaRN RoPE scaling: ``{factor}`` and ``{native}`` are filled in."""
+    quantization: Optional[str] = None
+    """Flag naming the weight format when the checkpoint does not say it (``--quantization``)."""
+    quantize_on_load: List[QuantFormat] = Field(default_factory=lambda: [])
+    quantization_bits: bool = False
+    """``quantization`` takes a bit count (mistral.rs ``--isq 4``), not a format name."""
+    """Formats it makes from BF16 weights while loading (vLLM ``--quantization fp8``): no checkpoint needed."""
+
+
+class EnvOptions(_Model):
+    """Environment variables that set deployment fields (Ollama reads these, not flags)."""
+
+    context: Optional[str] = None
+    max_sequences: Optional[str] = None
+    kv_cache_dtype: Optional[str] = None
+    cpu_kv_cache_gb: Optional[str] = None
+    """On the CPU backend: the variable that sizes the KV cache in GiB (vLLM's VLLM_CPU_KVCACHE_SPACE)."""
+    source: Optional[str] = None
+
+
+ModelArg = Literal["hf_repo", "gguf_file", "mlx_repo", "ollama_tag", "local_dir", "model_name", "none"]
+
+
 class Runtime(_Model):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -226,12 +287,20 @@ class Runtime(_Model):
     quant_fallbacks: list[QuantFormat] = Field(default_factory=list)
     """Formats it still runs on GPUs without native support for them (weight-only kernels)."""
     quant_note: Optional[str] = None
+    quant_experimental: list[QuantFormat] = Field(default_factory=list)
+    """Formats it loads but pickrt never proposes on its own (GGUF in vLLM): only when asked by name."""
+    quant_not_on: dict[str, list[QuantFormat]] = Field(default_factory=dict)
+    """Backend -> formats it does not run there (vLLM: AWQ/GPTQ not on ROCm); source in quant_note."""
     api: Api = Field(default_factory=Api)
     install: dict[InstallTarget, list[Step]] = Field(default_factory=dict)
     get_model: Optional[str] = None
     """Command template to fetch a model: {hf_repo}, {gguf_repo}, {ollama_tag}, {mlx_repo}, {quant}."""
     serve: Optional[str] = None
     """Command template to serve: {model}, {port}."""
+    model_arg: Optional[ModelArg] = None
+    """What ``{model}`` in ``serve`` is: a Hugging Face repo, a GGUF file, an MLX repo, an Ollama tag..."""
+    flags: Flags = Field(default_factory=Flags)
+    env_options: EnvOptions = Field(default_factory=EnvOptions)
     detect: Detect = Field(default_factory=Detect)
     multi_gpu: MultiGpu = Field(default_factory=MultiGpu)
     multi_node: MultiNode = Field(default_factory=MultiNode)

@@ -20,14 +20,20 @@ from pickrt.records import record
 if TYPE_CHECKING:
     from pickrt.advice import Advice, Recommendation
     from pickrt.catalog.models import Runtime
-from pickrt.engine.fit import Fit, best_fit, choose_quant, compute_fit, kv_bytes_per_sequence, weights_gb
-from pickrt.engine.gates import backend_for, platform_gate, quant_gate
+from pickrt.engine import deploy
+from pickrt.engine.whynot import tradeoff as _tradeoff
+from pickrt.engine.deployment import Deployment, as_record
+from pickrt.engine.fit import QUEUE_MAX, Fit, best_fit, kv_bytes_per_sequence, serves_concurrently, weights_gb
+from pickrt.engine.gates import backend_for, platform_gate, quant_allowed, quant_gate
 from pickrt.engine.hardware import HwView, view
 from pickrt.engine.rules import Situation, applicable
 from pickrt.engine.workload import Workload
 
 GIB = 1024**3
 OFFLOAD_PENALTY = 25.0
+MAKE_PENALTY = 6.0
+REQUANT_PENALTY = 40.0
+MOE_OFFLOAD_PENALTY = 12.0  # experts in RAM: slower than all-GPU, much faster than whole-layer offload
 
 
 @dataclass
@@ -42,6 +48,8 @@ class Eval:
     advice_warnings: list[str] = field(default_factory=list)
     fit: Optional[Fit] = None
     fit_reasons: list[str] = field(default_factory=list)
+    dep: Optional[Deployment] = None
+    speed: Optional[Obj] = None
 
     @property
     def ok(self) -> bool:
@@ -51,8 +59,9 @@ class Eval:
 def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
     """``local``: what doctor found here ({"installed": set, "running": set}); host mode only."""
     hw = view(profile, catalog)
-    evals, _ = _evaluate(catalog, hw, wl, local)
     warnings: list[str] = []
+    wl = _within_window(wl, warnings)
+    evals, _ = _evaluate(catalog, hw, wl, local)
     engines = [e for e in evals if e.rt.kind == "engine"]
     passing = [e for e in engines if e.ok]
 
@@ -77,6 +86,13 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
             passing = [e for e in engines if e.ok]
 
     order = {s: i for i, s in enumerate(catalog.runtimes)}
+    for e in passing:
+        _deploy(e, catalog, hw, wl_eff)
+        ck = e.dep.checkpoint if e.dep is not None else None
+        if ck is not None and ck.make and not ck.make.startswith("on load"):
+            # An operator prefers what can be downloaded to what must first be quantized or converted.
+            e.score -= MAKE_PENALTY
+    _prefer_published_format(passing, wl_eff)
     passing.sort(key=lambda e: (-e.score, order[e.rt.slug]))
     rec_eval: Optional[Eval] = None
     if wl.runtime:
@@ -91,9 +107,14 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     companions: list[Obj] = []
     top_pick = passing[0] if passing else None
 
+    if rec_eval is not None and rec_eval.dep is None:
+        _deploy(rec_eval, catalog, hw, wl_eff)
+    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
+    if rec_eval is not None and wl_eff.model is None:
+        _launch_suggested(suggestions, [e for e in passing if e is not rec_eval] + [rec_eval], catalog, hw, wl_eff)
     if rec_eval is not None:
         recommendation = _recommendation(rec_eval, hw, wl_eff, catalog)
-        recommendation.speed = _speed(rec_eval, hw, wl_eff)
+        recommendation.speed = rec_eval.speed
         if wl.runtime and top_pick and top_pick is not rec_eval:
             recommendation.reasons.insert(0, f"you asked for {rec_eval.rt.name} with --runtime; it can run here")
         elif wl.runtime:
@@ -105,12 +126,12 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])]
         if wl.runtime and e is top_pick:
             reasons.insert(0, f"pickrt's own pick for this hardware and workload (you asked for {rec_eval.rt.name if rec_eval else wl.runtime})")
-        if rec_eval is not None and e is not top_pick or not reasons:
-            reasons.append(_below(e, rec_eval))
-        if e.fit and e.fit.offload:
-            reasons.append(f"only by offloading {e.rt.name}'s layers to system RAM ({e.fit.gpu_layers} of {wl_eff.model.spec.layers} on the GPU)")
+        if rec_eval is not None and not (wl.runtime and e is top_pick):
+            reasons.insert(0, _tradeoff(e, rec_eval))
+        elif not reasons:
+            reasons.append(e.rt.summary)
         alternatives.append(record("Alternative", runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
-                                speed=_speed(e, hw, wl_eff)))
+                                   deployment=as_record(e.dep) if e.dep else None, speed=e.speed))
     for e in evals:
         if e.rt.kind == "bridge":
             companions.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
@@ -126,6 +147,8 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     model_fit = _model_fit(rec_eval, evals, wl_eff)
     if wl_eff.model is not None and (rec_eval is None or (rec_eval.fit and not rec_eval.fit.fits)):
         warnings.extend(_what_would_fit(evals, hw, wl_eff, catalog, rec_eval))
+    if rec_eval is None and wl_eff.model is not None and wl_eff.quant_format and relaxed_from is None and not wl.runtime:
+        warnings.extend(_other_format(catalog, hw, wl_eff, local))
     if wl_eff.model is not None and wl_eff.model.note and not wl_eff.model.exact:
         warnings.append(f"Model sized as given: {wl_eff.model.note}")
     if rec_eval is None and not wl.runtime and not warnings:
@@ -152,12 +175,96 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
     )
 
 
+def _prefer_published_format(passing: list[Eval], wl: Workload) -> None:
+    """A model that ships quantized (DeepSeek-V3 in FP8): where some runtime here serves the published
+    weights whole, re-quantizing them to fewer bits is not the pick (size the deployment to the node)."""
+    m = wl.model.spec if wl.model is not None else None
+    if m is None or not m.native_format or wl.quant_format is not None:
+        return
+    native = [e for e in passing if e.fit is not None and e.fit.fits and e.fit.quant.format == m.native_format]
+    if not native:
+        return
+    nb = native[0].fit.quant.bpw
+    for e in passing:
+        f = e.fit
+        if f is not None and f.quant.format != m.native_format and f.quant.bpw < nb - 0.5:
+            e.score -= REQUANT_PENALTY
+            e.reasons.append((0.1, f"re-quantizes {m.id}'s published {m.native_format.upper()} weights to {f.quant.id}, "
+                                   f"where {native[0].rt.name} serves them as published"))
+
+
+def _deploy(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> None:
+    """The launch for this runtime: its deployment, the fit of that deployment, and its speed."""
+    if e.fit is not None and e.backend is not None:
+        e.dep, e.fit = deploy.build(catalog, e.rt, hw, wl, e.backend, e.fit)
+        d = e.dep
+        if d.queued:
+            more = ("more GPUs or a shorter context raise that" if d.kv_cache_dtype != "f16"
+                    else "more GPUs, a shorter context or an 8-bit KV cache raise that")
+            e.warnings.append(f"The KV cache for {wl.users} users x {wl.context} tokens does not fit at once: {e.rt.name} serves "
+                              f"{d.max_sequences * d.replicas} at a time and queues the other {d.queued}, whose wait grows with the "
+                              f"queue; {more}.")
+        if d.rope_scaling and not e.rt.flags.yarn:
+            e.warnings.append(next(n for n in d.notes if "YaRN" in n))
+    elif e.backend is not None:
+        e.dep = _modelless_deployment(e, catalog, hw, wl)
+    e.speed = _speed(e, hw, wl)
+
+
+def _launch_suggested(suggestions: list, evals: list[Eval], catalog: Catalog, hw: HwView, wl: Workload) -> None:
+    """No --model: the launch is for the largest suggested model that fits (said in a note); with no
+    model that fits the ask, there is nothing to launch (no serve line that loads a model)."""
+    from pickrt.engine.workload import ModelRef
+
+    spec = catalog.find_model(suggestions[0].model) if suggestions else None
+    for e in evals:
+        if e.backend is None:
+            continue
+        if spec is None:
+            if e.dep is not None and e.rt.serve and "{model}" in e.rt.serve:
+                e.dep.commands.serve = None
+                e.dep.commands.get = []
+                e.dep.commands.verify = None
+                e.dep.notes.append("no model given and none in the catalog fits this ask here: no launch to print")
+            continue
+        wl_m = dataclasses.replace(wl, model=ModelRef(spec=spec, label=spec.id), model_arg=spec.id)
+        f = best_fit(catalog, e.rt, hw, wl_m, e.backend)
+        if f is None or not (f.fits or f.partial or f.offload):
+            continue
+        e.fit = f
+        _deploy(e, catalog, hw, wl_m)
+        e.fit = None  # no --model: no memory fit in the advice
+        e.dep.notes.insert(0, f"no --model given: launched with {spec.id}, the largest model pickrt suggests for this machine")
+
+
+def _modelless_deployment(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> Deployment:
+    """No --model: the runtime's usual launch (no checkpoint to size), its bind and commands."""
+    from pickrt.engine import commands as cmds
+    from pickrt.engine.deployment import Commands
+
+    q = wl.quant_spec.id if wl.quant_spec is not None else (
+        catalog.default_quant.get(wl.quant_format) if wl.quant_format else None) or e.rt.default_quant or "bf16"
+    d = Deployment(quant=q, checkpoint=None, gpus=min(1, len(hw.gpus)) if hw.gpus else (1 if hw.accel == "apple" else 0),
+                   nodes=1, tensor_parallel=1, pipeline_parallel=1, replicas=1, context=wl.context,
+                   max_sequences=wl.users if deploy.serves_concurrently(e.rt) else 1, users=wl.users)
+    host = cmds.bind_default(e.rt)
+    b = e.rt.api.bind
+    d.bind = host if host in cmds.ALL_INTERFACES and not (b and b.how in ("flag", "env") and b.option) else "127.0.0.1"
+    d.env = cmds.env_for(e.rt, d)
+    get, serve, verify = cmds.build(e.rt, d, wl, e.backend not in ("cpu",))
+    d.commands = Commands(get=get, serve=serve, verify=verify)
+    return d
+
+
 def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
         return None
-    est = estimate(e.rt, hw, wl, e.backend, e.fit)
+    if e.dep is not None and "dep" in estimate.__code__.co_varnames[:estimate.__code__.co_argcount + estimate.__code__.co_kwonlyargcount]:
+        est = estimate(e.rt, hw, wl, e.backend, e.fit, dep=e.dep)
+    else:
+        est = estimate(e.rt, hw, wl, e.backend, e.fit)
     if est is None:
         return None
     return record(
@@ -193,6 +300,9 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             e.rejected.append(qr)
         if qw:
             e.warnings.append(qw)
+        if rt.kind == "engine" and wl.users > QUEUE_MAX and not serves_concurrently(rt) and not e.rejected:
+            e.rejected.append(f"serves one request at a time: {wl.users} concurrent users would wait in a queue "
+                              f"{wl.users - 1} deep")
         if backend and wl.model is not None and not e.rejected:
             allowed = lambda fmt, rt=rt: quant_gate(rt, hw, fmt)[0] is None  # noqa: E731
             e.fit = best_fit(catalog, rt, hw, wl, backend, allowed)
@@ -242,8 +352,12 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
         if e.fit is not None:
             if e.fit.partial:
                 e.score -= 10
-                e.warnings.append(f"The KV cache for {wl.users} users x {wl.context} tokens does not fit: {e.fit.detail.split('of all ')[-1].split(': ', 1)[-1]}. "
-                                  "More GPUs, a shorter context or an FP8 KV cache (--kv-cache-dtype fp8) raise that.")
+            elif e.fit.offload and e.fit.cpu_moe_layers:
+                e.score -= MOE_OFFLOAD_PENALTY
+                e.warnings.append(
+                    f"{wl.model.label} does not fit in GPU memory: {e.rt.name} keeps the expert tensors of {e.fit.cpu_moe_layers} of "
+                    f"{wl.model.spec.layers} MoE layers in system RAM, with attention and the KV cache on the GPU; only the few "
+                    "active experts are read per token, so it runs at a fraction of full-GPU speed, far faster than whole-layer offload.")
             elif e.fit.offload:
                 e.score -= OFFLOAD_PENALTY
                 e.warnings.append(
@@ -273,13 +387,6 @@ def _reject_text(text: str, rt: Runtime) -> str:
     return text
 
 
-def _below(e: Eval, rec: Optional[Eval]) -> str:
-    if rec is None:
-        return e.rt.summary
-    top = max(rec.reasons, key=lambda x: x[0])[1] if rec.reasons else rec.rt.summary
-    return f"runs here, ranked below {rec.rt.name} ({top})"
-
-
 def _dedupe(xs: list[str]) -> list[str]:
     return [x for x in dict.fromkeys(x for x in xs if x)]
 
@@ -298,24 +405,33 @@ def _bridge_reasons(rt: Runtime, rec: Optional[Eval], wl: Workload) -> list[str]
 
 
 def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Recommendation:
-    from pickrt.render.commands import endpoint_for, install_lines, serve_line
+    from pickrt.engine.commands import endpoint_for, install_lines
 
     rt = e.rt
     reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])] or [rt.summary]
-    notes = list(e.notes)
+    notes = list(e.dep.notes) if e.dep is not None else []
     port = rt.api.default_port
-    bind = rt.api.bind_default or ""
-    if port and bind.startswith("0.0.0.0"):
-        notes.append(f"Listens on all interfaces ({bind}) by default: bind it to 127.0.0.1 (--host 127.0.0.1) unless "
-                      "other machines must reach it, and then put a reverse proxy with authentication in front.")
-    elif port:
-        notes.append(f"Listens on 127.0.0.1:{port} by default; keep it on localhost and put a reverse proxy with "
-                      "authentication in front before exposing it to a network.")
+    if port and e.dep is not None and e.dep.bind == "127.0.0.1" and not any("all interfaces" in n for n in notes):
+        notes.append(f"Listens on 127.0.0.1:{port}; keep it on localhost and put a reverse proxy with "
+                     "authentication in front before exposing it to a network.")
     notes.extend(n.text for n in rt.operator_notes)
-    return record("Recommendation", 
+    dep = e.dep
+    return record("Recommendation",
         runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=_dedupe(reasons), operator_notes=_dedupe(notes),
-        install=install_lines(rt), serve=serve_line(rt, wl, catalog, e.fit), endpoint=endpoint_for(rt),
+        install=install_lines(rt), serve=dep.commands.serve if dep else None, endpoint=endpoint_for(rt),
+        deployment=as_record(dep) if dep else None,
     )
+
+
+def _within_window(wl: Workload, warnings: list[str]) -> Workload:
+    """The model's maximum context is data: above it, serve the maximum and say so."""
+    m = wl.model.spec if wl.model is not None else None
+    mx = m.max_context if m is not None else None
+    if mx and wl.context > mx:
+        warnings.append(f"{wl.model.label} handles at most {mx} tokens ({m.id}'s max_context); --context {wl.context} "
+                        f"is above it, so the deployment is sized and launched at {mx} tokens per request.")
+        return dataclasses.replace(wl, context=mx)
+    return wl
 
 
 def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional[ModelFit]:
@@ -335,6 +451,21 @@ def _model_fit(rec: Optional[Eval], evals: list[Eval], wl: Workload) -> Optional
     )
 
 
+def _other_format(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict]) -> list[str]:
+    """The asked format fits nowhere here: would the runtime's usual format (gated as always) fit?"""
+    relaxed = dataclasses.replace(wl, quant="any", quant_format=None, quant_spec=None)
+    evals, _ = _evaluate(catalog, hw, relaxed, local)
+    ok = [e for e in evals if e.ok and e.rt.kind == "engine" and e.fit is not None and (e.fit.fits or e.fit.partial)]
+    if not ok:
+        return []
+    e = max(ok, key=lambda e: (e.fit.fits, e.score))
+    f = e.fit
+    how = (f"fits ({f.required_gb:.1f} of {f.pool.gb:.1f} GiB)" if f.fits
+           else f"serves {f.sequences} of {wl.users} requests at once and queues the rest")
+    return [f"In another format it runs here: {wl.model.label} as {f.quant.id} with {e.rt.name} {how}; "
+            f"drop --quant {wl.quant} to get that advice."]
+
+
 def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalog, rec: Optional[Eval] = None) -> list[str]:
     """Concrete changes that would make the model fit, measured against the roomiest runtime."""
     fits = [e for e in evals if e.fit is not None and e.fit.pool.gb and e.rt.kind == "engine"
@@ -343,7 +474,10 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         if wl.model is not None and hw.system_gb is None:
             return ["Memory is unknown for this profile: give --memory GB (and --vram GB for an unknown GPU) to check the fit."]
         return []
+    if wl.users > 1:
+        fits = [e for e in fits if serves_concurrently(e.rt)] or fits
     best = rec if rec is not None and rec.fit is not None and rec.fit.pool.gb else max(fits, key=lambda e: e.fit.pool.gb - e.fit.required_gb)
+    fits = sorted(fits, key=lambda e: e is not best)
     f = best.fit
     avail = f.pool.gb
     out = [f"{wl.model.label} needs {f.required_gb:.1f} GiB with {best.rt.name} ({f.quant.id}) but {avail:.1f} GiB is usable ({f.pool.what})."]
@@ -354,19 +488,43 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
         q = catalog.find_quant(qid)
         for e in fits:
             g = e.fit
-            if done or q is None or q.bpw >= g.quant.bpw or q.format not in e.rt.quant_formats:
+            if done or q is None or g.fits or q.bpw >= g.quant.bpw or not quant_allowed(e.rt, hw, q.format)[0]:
                 continue
             w = weights_gb(ref, q)
             if w + g.kv_gb + g.overhead_gb <= g.pool.gb:
                 ideas.append(f"a smaller quant: {q.id} with {e.rt.name} ({w:.1f} GiB of weights) would fit"
                              + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
                 done = True
-    if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
+    moe = ref.spec.active_params_b and ref.spec.active_params_b < 0.5 * ref.spec.params_b
+    if not done and moe:
+        # A big MoE on a RAM-heavy box: a low-bit (dynamic) GGUF with the experts in system RAM.
+        for qid in ("q4_k_m", "q3_k_m", "iq3_xxs", "iq2_xs", "iq2_xxs", "iq1_m"):
+            q = catalog.find_quant(qid)
+            for e in fits:
+                g = e.fit
+                if done or q is None or not e.rt.features.moe_cpu_offload or not g.pool.offload_gb or q.bpw >= g.quant.bpw \
+                        or not quant_allowed(e.rt, hw, q.format)[0]:
+                    continue
+                w = weights_gb(ref, q)
+                one = kv_bytes_per_sequence(ref.spec, wl.context) / GIB
+                if w + one + g.overhead_gb <= g.pool.gb + g.pool.offload_gb:
+                    ideas.append(f"a low-bit quant with the experts in system RAM: {q.id} ({w:.0f} GiB; a dynamic quant such as "
+                                 f"Unsloth's UD-{q.id.upper()} keeps key layers at higher precision) with {e.rt.name}"
+                                 + (" (below 4 bits quality drops noticeably)" if q.bpw < 4 else ""))
+                    done = True
+    if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits) and f.weights_gb + f.overhead_gb > avail:
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
-    def seq_gb(tokens: int) -> float:  # per-layer KV + fixed state: not linear in the context
-        return kv_bytes_per_sequence(ref.spec, tokens) / GIB
+    kv8 = best.dep is not None and best.dep.kv_cache_dtype != "f16"
+    elem = 1.0 if kv8 else 2.0
 
+    def seq_gb(tokens: int, elem: float = elem) -> float:  # per-layer KV + fixed state: not linear in the context
+        return kv_bytes_per_sequence(ref.spec, tokens, elem) / GIB
+
+    if room > 0 and seq_gb(wl.context) > 0 and not kv8 and best.rt.flags.kv_cache_quant and wl.users > 1:
+        n16, n8 = int(room / seq_gb(wl.context)), int(room / seq_gb(wl.context, 1.0))
+        if n8 > n16:
+            ideas.append(f"an 8-bit KV cache ({best.rt.flags.kv_cache_quant}): about {min(n8, wl.users)} sequences fit at once")
     if room > 0 and seq_gb(wl.context) > 0:
         lo, hi = 0, wl.context
         while lo < hi:

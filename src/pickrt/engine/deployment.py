@@ -70,6 +70,15 @@ class Deployment:
     bind: Optional[str] = "127.0.0.1"
     env: dict[str, str] = field(default_factory=dict)
     commands: Commands = field(default_factory=Commands)
+    split_by: Optional[str] = None
+    """``tensor`` (TP within a node), ``pipeline`` (TP within nodes, PP stages across them) or
+    ``layers`` (a runtime that splits only by whole layers, run one after another); None: one device."""
+    rope_scaling: Optional[dict] = None
+    """``{"type": "yarn", "factor": 4.0, "native": 32768}`` when ``context`` is beyond the native window."""
+    replicas_per_node: int = 1
+    """Replicas one machine holds (what a data-parallel flag in one command starts)."""
+    users: int = 1
+    """Requests the workload keeps in flight; ``users - max_sequences`` of them queue."""
     notes: list[str] = field(default_factory=list)
     """Why a field is what it is, where a senior operator would ask (YaRN, KV dtype, queueing...)."""
 
@@ -77,5 +86,29 @@ class Deployment:
     def split(self) -> bool:
         return self.tensor_parallel > 1 or self.pipeline_parallel > 1
 
+    @property
+    def queued(self) -> int:
+        """Requests that wait for a free slot at the workload's concurrency."""
+        return max(0, self.users - self.max_sequences * self.replicas)
 
-__all__ = ["Checkpoint", "Commands", "Deployment", "Placement"]
+
+def as_record(d: Deployment):
+    """The deployment as the advice's plain record (cli.md's ``deployment`` object)."""
+    from pickrt.records import record
+
+    c = d.checkpoint
+    ck = None if c is None else record("CheckpointOut", kind=c.kind, repo=c.repo, file=c.file, tag=c.tag, make=c.make,
+                                       source=c.source)
+    p = d.placement
+    return record(
+        "Deployment", quant=d.quant, checkpoint=ck, gpus=d.gpus, nodes=d.nodes, tensor_parallel=d.tensor_parallel,
+        pipeline_parallel=d.pipeline_parallel, replicas=d.replicas, context=d.context, max_sequences=d.max_sequences,
+        kv_cache_dtype=d.kv_cache_dtype,
+        placement=record("Placement", gpu_layers=p.gpu_layers, layers=p.layers, cpu_moe_layers=p.cpu_moe_layers),
+        bind=d.bind, env=dict(d.env),
+        commands=record("Commands", get=list(d.commands.get), serve=d.commands.serve, verify=d.commands.verify),
+        split_by=d.split_by, rope_scaling=dict(d.rope_scaling) if d.rope_scaling else None, notes=list(d.notes),
+    )
+
+
+__all__ = ["Checkpoint", "Commands", "Deployment", "Placement", "as_record"]

@@ -5,6 +5,7 @@ All sizes GiB. The arithmetic is returned in words (``detail``) so a user can ch
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -55,11 +56,26 @@ class Fit:
     gpu_layers: Optional[int]
     detail: str
     partial: bool = False
-    """Weights fit; the KV cache holds fewer sequences than users (a paged cache queues the rest)."""
+    """Weights fit; the KV cache holds fewer sequences than users (the server queues the rest)."""
+    sequences: int = 1
+    """Sequences the KV budget holds at once at this context (capped by the users)."""
+    cpu_moe_layers: int = 0
+    """MoE layers whose expert tensors stay in system RAM (attention and KV on the GPU)."""
 
     @property
     def required_gb(self) -> float:
         return self.weights_gb + self.kv_gb + self.overhead_gb
+
+
+QUEUE_MAX = 8
+"""A server that would hold fewer than users/QUEUE_MAX sequences at once is not a deployment for
+this workload (1 of 256 at a time is a queue, not a service): it does not fit."""
+
+
+def serves_concurrently(rt: Runtime) -> bool:
+    """Serves several sequences at once from one KV budget (continuous batching, slots, parallel)."""
+    f = rt.features
+    return bool(f.continuous_batching or f.paged_attention or rt.flags.max_sequences or rt.env_options.max_sequences)
 
 
 def choose_quant(catalog: Catalog, rt: Runtime, wl: Workload) -> Optional[QuantSpec]:
@@ -143,13 +159,16 @@ def pool_for(rt: Runtime, hw: HwView, backend: str) -> Pool:
     return Pool(gb * per_node_nodes, what + node_note, gpus_used=used * per_node_nodes, kind="vram", offload_gb=off)
 
 
-def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, quant: QuantSpec) -> Optional[Fit]:
+def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, quant: QuantSpec,
+                kv_elem_bytes: float = 2.0) -> Optional[Fit]:
     if wl.model is None:
         return None
     ref = wl.model
     w = weights_gb(ref, quant)
-    seqs = wl.users
-    kv = kv_bytes_per_sequence(ref.spec, wl.context) * seqs / GIB
+    batching = serves_concurrently(rt)
+    seqs = wl.users if batching else 1
+    kv_per = kv_bytes_per_sequence(ref.spec, wl.context, kv_elem_bytes) / GIB
+    kv = kv_per * seqs
     pool = pool_for(rt, hw, backend)
     # GPU runtimes pay a context + compute buffers per GPU; on the CPU only compute buffers.
     per = rt.memory.overhead_gb if backend not in ("cpu",) else min(rt.memory.overhead_gb, CPU_OVERHEAD_GB)
@@ -159,69 +178,151 @@ def compute_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend
     fits = avail is not None and req <= avail
     offload = False
     gpu_layers = None
-    kv_per = kv_bytes_per_sequence(ref.spec, wl.context) / GIB
+    moe_cpu = 0
     parts = (f"weights {ref.spec.params_b:g}B params x {quant.bpw:g} bits ({quant.id}) = {w:.1f} GiB"
              if not (ref.file_gb and w == ref.file_gb) else f"weights {w:.1f} GiB (file size)")
     if ref.spec.native_size_gb and w == ref.spec.native_size_gb:
         parts = f"weights {w:.1f} GiB ({ref.spec.id} as published, {quant.id})"
-    kvdesc = _kv_desc(ref.spec)
+    kvdesc = _kv_desc(ref.spec) + ("; 8-bit KV cache: 1 byte per value, not 2" if kv_elem_bytes < 2 else "")
+    one_at_a_time = "" if batching or wl.users == 1 else f" (one request at a time: {rt.name} queues the other {wl.users - 1})"
     detail = (f"{parts} + KV cache {kv_per:.2f} GiB per sequence at {wl.context} tokens ({kvdesc})"
-              f" x {seqs} = {kv:.1f} GiB + {rt.name} overhead {overhead:.1f} GiB = {req:.1f} GiB needed; "
+              f" x {seqs}{one_at_a_time} = {kv:.1f} GiB + {rt.name} overhead {overhead:.1f} GiB = {req:.1f} GiB needed; "
               f"usable: {pool.what} = " + (f"{avail:.1f} GiB" if avail is not None else "unknown"))
-    if not fits and avail is not None and pool.kind in ("vram", "unified") and pool.offload_gb:
-        if req <= avail + pool.offload_gb:
-            offload = True
-            on_gpu = max(0.0, avail - overhead - kv)
-            gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
-            where = "VRAM" if pool.kind == "vram" else "the GPU's share of unified memory"
-            detail += (f"; does not fit {where}, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
-                       f"layers on the CPU in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
     partial = False
-    if not fits and not offload and avail is not None and rt.features.paged_attention and seqs > 1:
-        # A paged KV cache serves as many sequences as fit and queues the rest.
-        one = w + kv_per + overhead
-        if one <= avail:
-            partial = True
-            n = int((avail - w - overhead) / kv_per) if kv_per else seqs
-            detail += (f"; the weights fit but not the KV cache of all {seqs} sequences: "
-                       f"{rt.name}'s paged KV cache holds about {n} at {wl.context} tokens at once and queues the rest")
+    n = seqs
+    if not fits and avail is not None and batching and seqs > 1 and kv_per > 0:
+        # One queueing rule for every server that batches: it serves as many sequences as the KV
+        # budget holds and queues the rest (vLLM, SGLang, llama-server slots, Ollama parallel...).
+        held = int((avail - w - overhead) / kv_per)
+        if held >= max(1, math.ceil(seqs / QUEUE_MAX)):
+            partial, n = True, held
+            detail += (f"; the weights fit but not the KV cache of all {seqs} sequences: {rt.name} serves about {held} "
+                       f"at {wl.context} tokens at once and queues the rest")
+    if not fits and not partial and avail is not None and pool.kind in ("vram", "unified") and pool.offload_gb:
+        # Offload, serving as many sequences as the KV budget allows (the rest queue, as above).
+        floor_seqs = max(1, math.ceil(seqs / QUEUE_MAX)) if batching else 1
+        moe = _moe_offload(rt, ref.spec, w, kv_per, seqs, floor_seqs, overhead, avail, pool.offload_gb)
+        if moe is not None:
+            offload, moe_cpu, n = True, moe[0], moe[1]
+            detail += (f"; does not fit VRAM, but {rt.name} can keep the expert tensors of {moe_cpu} of {ref.spec.layers} "
+                       f"MoE layers in system RAM ({pool.offload_gb:.0f} GiB free) with attention and the KV cache on the GPU")
+        else:
+            # Whole layers on the CPU: only when every user's KV cache fits too (offload is already
+            # several times slower; queueing on top of it is not a service).
+            held = int((avail + pool.offload_gb - w - overhead) / kv_per) if kv_per > 0 else seqs
+            if held >= seqs:
+                n = min(seqs, held)
+                offload = True
+                on_gpu = max(0.0, avail - overhead - kv_per * n)
+                gpu_layers = max(0, min(ref.spec.layers, int(ref.spec.layers * on_gpu / w))) if w else None
+                where = "VRAM" if pool.kind == "vram" else "the GPU's share of unified memory"
+                detail += (f"; does not fit {where}, but {rt.name} can keep {ref.spec.layers - (gpu_layers or 0)} of {ref.spec.layers} "
+                           f"layers on the CPU in system RAM ({pool.offload_gb:.0f} GiB free): it runs, several times slower")
+        if offload and n < seqs:
+            kv = kv_per * n
+            detail += f"; {n} of {seqs} sequences at once, the rest queue"
     if not fits and not offload and not partial:
         detail += "; does not fit"
     elif fits:
         detail += "; fits"
-    return Fit(rt.slug, quant, w, kv, overhead, pool, fits, offload, gpu_layers, detail, partial)
+    return Fit(rt.slug, quant, w, kv, overhead, pool, fits, offload, gpu_layers, detail, partial,
+               sequences=min(n, seqs), cpu_moe_layers=moe_cpu)
+
+
+MOE_EXPERT_SHARE = 0.95
+"""Share of an MoE model's inactive parameters that are expert tensors (the rest: attention, shared experts, embeddings)."""
+
+
+def _moe_offload(rt: Runtime, m: ModelSpec, w: float, kv_per: float, seqs: int, floor_seqs: int, overhead: float,
+                 avail: float, ram: float) -> Optional[tuple[int, int]]:
+    """(expert layers kept in system RAM, sequences at once) so that attention, shared weights and
+    the KV cache fit the GPU (llama.cpp ``--n-cpu-moe``); None when this runtime cannot or it would
+    not fit VRAM + RAM."""
+    if not rt.features.moe_cpu_offload or not m.active_params_b or m.active_params_b >= 0.5 * m.params_b or not m.layers:
+        return None
+    experts = w * min(0.97, (m.params_b - m.active_params_b) / m.params_b / MOE_EXPERT_SHARE)
+    dense = w - experts
+    per_layer = experts / m.layers
+    kv_room = avail - overhead - dense
+    n = min(seqs, int(kv_room / kv_per)) if kv_per > 0 else seqs
+    if n < floor_seqs or per_layer <= 0:
+        return None
+    room = kv_room - n * kv_per
+    on_gpu = min(m.layers, int(room / per_layer))
+    cpu = m.layers - on_gpu
+    if cpu <= 0 or cpu * per_layer > ram:
+        return None
+    return cpu, n
 
 
 def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: str, allowed=None) -> Optional[Fit]:
     """The runtime's usual quant, or when the user left the quant to pickrt and it does not fit,
-    the best-quality fallback (down to 4 bits) that does."""
+    the best-quality fallback (down to 4 bits) that does. Every candidate passes the one quant gate
+    (runtime x format x hardware, :func:`pickrt.engine.gates.quant_allowed`) on every path.
+    When the KV cache of many users is the limit, a smaller format this hardware runs natively that
+    doubles the sequences in flight comes before queueing users."""
+    from pickrt.engine.gates import quant_allowed
+
     first = choose_quant(catalog, rt, wl)
     if first is None:
         return None
-    f = compute_fit(catalog, rt, hw, wl, backend, first)
-    if f is None or f.fits or wl.quant_format is not None or wl.quant_spec is not None:
-        return f
-    partial = None
+    asked = wl.quant_format is not None or wl.quant_spec is not None
+    if asked:
+        return compute_fit(catalog, rt, hw, wl, backend, first)
+
+    def ok(q) -> bool:
+        return quant_allowed(rt, hw, q.format)[0] and (allowed is None or allowed(q.format))
+
+    fams = {_family(first)}
+    dq = catalog.find_quant(rt.default_quant or "") or catalog.find_quant(catalog.default_quant.get(rt.default_quant or "", ""))
+    if dq is not None:
+        fams.add(_family(dq))
+    cands = [first] if ok(first) else []
     for qid in FALLBACK_QUANTS:
         q = catalog.find_quant(qid)
-        if q is None or q.format not in rt.quant_formats or q.bpw >= first.bpw:
+        if q is None or q in cands or q.format not in rt.quant_formats or _family(q) not in fams or not ok(q):
             continue
-        if (q.format == "gguf") != (first.format == "gguf"):
-            continue  # stay in the runtime's own family: no GGUF fallback for a safetensors server
-        if allowed is not None and not allowed(q.format):
+        if cands and q.bpw >= cands[0].bpw:
             continue
+        cands.append(q)
+    if not cands:
+        return compute_fit(catalog, rt, hw, wl, backend, first)
+    f = compute_fit(catalog, rt, hw, wl, backend, cands[0])
+    if f is None or f.fits:
+        if f is not None and cands[0] is not first:
+            f.detail = f"{first.id} does not run here, so {cands[0].id}: " + f.detail
+        return f
+    head = cands[0].id
+    partial = f if f.partial else None
+    offload = f if f.offload else None
+    for q in cands[1:]:
         g = compute_fit(catalog, rt, hw, wl, backend, q)
-        if g is not None and g.fits:
-            g.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {q.id}: " + g.detail
+        if g is None:
+            continue
+        if g.fits:
+            if f.partial and not quant_allowed(rt, hw, q.format)[1]:
+                continue  # for more sequences, only a format this hardware runs natively
+            g.detail = f"{head} does not fit ({f.required_gb:.1f} GiB), so {q.id}: " + g.detail
             return g
-        if g is not None and g.partial and not f.partial:
-            # Many users: the quant that leaves the most room for KV cache serves the most at once.
-            if partial is None or (g.pool.gb or 0) - g.weights_gb > (partial.pool.gb or 0) - partial.weights_gb:
+        if g.partial:
+            if f.partial:
+                if quant_allowed(rt, hw, q.format)[1] and g.sequences >= 1.5 * f.sequences and (partial is f):
+                    partial = g
+            elif partial is None or g.sequences > partial.sequences:
                 partial = g
-    if partial is not None:
-        partial.detail = f"{first.id} does not fit ({f.required_gb:.1f} GiB), so {partial.quant.id}: " + partial.detail
-        return partial
+        elif g.offload and offload is None and not f.partial:
+            offload = g
+    for g in (partial, offload):
+        if g is not None:
+            if g is not f:
+                g.detail = f"{head} does not fit ({f.required_gb:.1f} GiB), so {g.quant.id}: " + g.detail
+            return g
     return f
+
+
+def _family(q: QuantSpec) -> str:
+    """GGUF runtimes fall back within GGUF; safetensors servers within theirs."""
+    return "gguf" if q.format == "gguf" else "mlx" if q.format == "mlx" else "other"
 
 
 def _kv_desc(m: ModelSpec) -> str:
@@ -231,4 +332,4 @@ def _kv_desc(m: ModelSpec) -> str:
     return lay.describe() + "".join(f"; note: {n}" for n in lay.notes)
 
 
-__all__ = ["Fit", "Pool", "choose_quant", "compute_fit", "kv_bytes_per_sequence", "pool_for", "weights_gb"]
+__all__ = ["Fit", "Pool", "best_fit", "choose_quant", "serves_concurrently", "compute_fit", "kv_bytes_per_sequence", "pool_for", "weights_gb"]

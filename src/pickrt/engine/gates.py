@@ -115,6 +115,12 @@ def quant_gate(rt: Runtime, hw: HwView, fmt: Optional[str]) -> tuple[Optional[st
     if fmt not in rt.quant_formats:
         loads = ", ".join(f for f in rt.quant_formats if f != "other") or "its own format"
         return f"does not load {fmt.upper()} models (loads {loads})", None
+    if fmt == "mlx" and hw.accel != "apple":
+        return f"MLX weights run only on Apple Silicon (Metal); {hw.label} is not a Mac", None
+    backend = BACKEND_OF.get(hw.accel)
+    if backend and fmt in (rt.quant_not_on or {}).get(backend, []):
+        return (f"{rt.name} does not run {fmt.upper()} on {hw.label} ({backend}): "
+                + (rt.quant_note or "not in its quantization x hardware table")[:160].rstrip() + "..."), None
     if hw.accel in ("nvidia", "amd", "intel") and fmt in ("fp8", "nvfp4", "mxfp4"):
         native = "fp8-native" in hw.classes if fmt == "fp8" else "fp4-native" in hw.classes
         if fmt == "mxfp4" and not native:
@@ -132,8 +138,26 @@ def quant_gate(rt: Runtime, hw: HwView, fmt: Optional[str]) -> tuple[Optional[st
     return None, None
 
 
+BACKEND_OF = {"nvidia": "cuda", "amd": "rocm", "intel": "intel", "apple": "metal", "cpu": "cpu"}
+
+
+def quant_allowed(rt: Runtime, hw: HwView, fmt: str, asked: bool = False) -> tuple[bool, bool]:
+    """The one quant gate for every path that proposes a format (default, fallbacks, "what would
+    change that", suggestions): (this runtime runs ``fmt`` on this hardware, and natively: no
+    weight-only fallback kernels). Formats a runtime only loads experimentally (GGUF in vLLM) are
+    proposed only when the user asked for them."""
+    if rt.kind == "bridge" or fmt not in rt.quant_formats:
+        return False, False
+    if not asked and fmt in (rt.quant_experimental or []):
+        return False, False
+    rej, warn = quant_gate(rt, hw, fmt)
+    if rej:
+        return False, False
+    return True, warn is None
+
+
 def platform_gate(rt: Runtime, hw: HwView) -> Optional[str]:
     return _platform_gate(rt, hw)
 
 
-__all__ = ["backend_for", "platform_gate", "quant_gate"]
+__all__ = ["backend_for", "platform_gate", "quant_allowed", "quant_gate"]

@@ -67,7 +67,7 @@ def suggest(rec: Any, evals: list, hw: Any, wl: Any, catalog: Any, exclude: Opti
     """Up to SUGGESTIONS records (model, quant, memory, speed, how to get it, why)."""
     from pickrt.engine.speed import estimate
     from pickrt.engine.workload import ModelRef
-    from pickrt.render.commands import get_model_line
+    from pickrt.engine.commands import get_model_line
 
     e = pick_runtime(rec, evals)
     if e is None:

@@ -11,6 +11,36 @@ def _wrap(s: str, indent: str = "    ") -> str:
     return textwrap.fill(s, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def deployment_line(d) -> str:
+    """One line: what the deployment launches (quant, checkpoint, split, context, slots, bind)."""
+    c = d.checkpoint
+    what = None
+    if c is not None:
+        what = c.tag or (f"{c.repo}/{c.file}" if c.repo and c.file else c.repo or c.file) or "to be made (see Get)"
+    parts = [d.quant + (f" from {what}" if what else "")]
+    if d.gpus > 1 or d.nodes > 1:
+        split = {"tensor": f"tensor parallel {d.tensor_parallel}", "pipeline": f"TP {d.tensor_parallel} x PP {d.pipeline_parallel}",
+                 "layers": "split by layers"}.get(d.split_by or "", "")
+        parts.append(f"{d.gpus} GPUs" + (f" on {d.nodes} nodes" if d.nodes > 1 else "") + (f" ({split})" if split else ""))
+    elif d.gpus == 1:
+        parts.append("1 GPU")
+    else:
+        parts.append("CPU")
+    if d.replicas > 1:
+        parts.append(f"{d.replicas} replicas")
+    parts.append(f"{d.context} tokens" + (f" (YaRN x{d.rope_scaling['factor']:g})" if d.rope_scaling else ""))
+    parts.append(f"{d.max_sequences} at once")
+    if d.placement.cpu_moe_layers:
+        parts.append(f"experts of {d.placement.cpu_moe_layers} layers in RAM")
+    elif d.placement.gpu_layers is not None:
+        parts.append(f"{d.placement.gpu_layers} of {d.placement.layers} layers on the GPU")
+    if d.kv_cache_dtype != "f16":
+        parts.append(f"KV {d.kv_cache_dtype}")
+    if d.bind:
+        parts.append(f"bound to {d.bind}")
+    return ", ".join(parts)
+
+
 def render(a: Advice) -> str:
     out: list[str] = []
     w = a.workload
@@ -28,8 +58,15 @@ def render(a: Advice) -> str:
             out.append(_wrap(f"- speed: about {lo:.0f}-{hi:.0f} tokens/s per user"))
         if r.endpoint:
             out.append(f"  Endpoint: {r.endpoint}")
+        d = r.deployment
+        if d is not None:
+            out.append(f"  Deploy:   {deployment_line(d)}")
+            for g in d.commands.get:
+                out.append(f"  Get:      {g}")
         if r.serve:
             out.append(f"  Serve:    {r.serve}")
+        if d is not None and d.commands.verify:
+            out.append(f"  Verify:   {d.commands.verify}")
         if r.operator_notes:
             out.append("  Operator notes:")
             for n in r.operator_notes[:6]:
@@ -47,7 +84,9 @@ def render(a: Advice) -> str:
     for title, rows in (("Alternatives", a.alternatives), ("Companions", a.companions), ("Why not", a.rejected)):
         if rows:
             out.append(f"\n{title}:")
-            out.extend(_wrap(f"- {x.name}: {x.reasons[0]}", "  ") for x in rows)
+            for x in rows:
+                first = x.reasons[0]
+                out.append(_wrap(f"- {first}" if first.startswith(x.name + ":") else f"- {x.name}: {first}", "  "))
     if a.warnings:
         out.append("\nWarnings:")
         for x in a.warnings:
@@ -55,4 +94,4 @@ def render(a: Advice) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["render"]
+__all__ = ["deployment_line", "render"]
