@@ -39,6 +39,7 @@ class Eval:
     reasons: list[tuple[float, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    advice_warnings: list[str] = field(default_factory=list)
     fit: Optional[Fit] = None
     fit_reasons: list[str] = field(default_factory=list)
 
@@ -129,9 +130,8 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         warnings.append(f"Model sized as given: {wl_eff.model.note}")
     if rec_eval is None and not wl.runtime and not warnings:
         warnings.append("No runtime in the catalog can serve this workload on this hardware: see `rejected` for each reason.")
-    petals = catalog.runtimes.get("petals")
-    if rec_eval is None and petals is not None and model_fit is not None and model_fit.required_gb > 1.5 * max(model_fit.available_gb, 1):
-        warnings.append(f"Petals (a volunteer swarm) is not a way out: {petals.status.evidence}")
+    for e in evals:  # rules' advice-wide warnings (knowledge/rules/status.yaml: Petals is not a way out)
+        warnings.extend(e.advice_warnings)
 
     wout = record("WorkloadOut", 
         traffic=wl.traffic, users=wl.users, quant=wl.quant if relaxed_from is None else f"any (asked: {wl.quant})",
@@ -211,6 +211,8 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
         sit.fits_one_node = bool(best)
     elif wl.model is not None:
         sit.fits_one_node = any(e.fit and e.fit.fits for e in evals)
+    if wl.model is not None:
+        sit.fits_anywhere = any(e.fit and (e.fit.fits or e.fit.offload or e.fit.partial) for e in evals)
     for e in evals:
         if e.rt.kind == "bridge":
             continue
@@ -235,6 +237,8 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
                 e.notes.append(a.note)
             if a.warning:
                 e.warnings.append(a.warning)
+            if a.advice_warning:
+                e.advice_warnings.append(a.advice_warning)
         if e.fit is not None:
             if e.fit.partial:
                 e.score -= 10

@@ -115,6 +115,8 @@ def resolve_model(catalog: Catalog, arg: str) -> ModelRef:
         return _from_gguf(p)
     if p.is_dir() and (p / "config.json").is_file():
         return _from_hf_dir(catalog, p)
+    if p.suffix.lower() == ".gguf" and p.is_dir():
+        raise InputError(f"--model: {arg!r} is a folder, not a .gguf file")
     local = _from_local(catalog, arg)
     if local is not None:
         return local
