@@ -84,8 +84,8 @@ class Catalog:
         return idx
 
     def find_model(self, name: str) -> Optional[ModelSpec]:
-        """A model by id, alias, HF repo id, Ollama tag or GGUF/MLX file or repo name (catalog/names.py)."""
-        from pickrt.catalog.names import build_index, lookup
+        """A model by id, alias, HF repo id, Ollama tag or GGUF/MLX file or repo name (catalog/model_names.py)."""
+        from pickrt.catalog.model_names import build_index, lookup
 
         idx = self.__dict__.get("_model_idx")
         if idx is None:
@@ -94,7 +94,7 @@ class Catalog:
 
     def similar_models(self, name: str, n: int = 3) -> list[str]:
         """"Did you mean" names for an unknown model."""
-        from pickrt.catalog.names import did_you_mean
+        from pickrt.catalog.model_names import did_you_mean
 
         return did_you_mean(self.models, name, n)
 

@@ -228,7 +228,7 @@ def _lms_files() -> Iterator[Path]:
         for pub in _listdir(root):
             for repo in _listdir(pub):
                 for f in _listdir(repo):
-                    if f.suffix.lower() == ".gguf" and f.is_file():
+                    if f.suffix.lower() == ".gguf" and str(f).isprintable() and f.is_file():
                         yield f
 
 
