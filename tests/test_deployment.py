@@ -299,7 +299,8 @@ def test_yarn_beyond_the_native_window(catalog):
 def test_alternatives_say_their_own_trade_off(capsys):
     _, doc = _rec(capsys, "--gpu", "MI300X", "--gpus", "8", "--model", "llama-3.1-405b", "--users", "256", "--traffic", "diverse")
     firsts = [a["reasons"][0] for a in doc["alternatives"]]
-    assert len(set(firsts)) >= max(1, len(firsts) - 2), firsts
+    # runtimes that wrap the same engine (Xinference, GPUStack over vLLM) may share a trade-off line
+    assert len(set(firsts)) >= max(1, (2 * len(firsts)) // 3), firsts
     assert not any(f.startswith("runs here, ranked below") for f in firsts)
     tgi = next((a for a in doc["alternatives"] if a["runtime"] == "tgi"), None)
     if tgi:

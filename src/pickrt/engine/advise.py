@@ -109,7 +109,11 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
 
     if rec_eval is not None and rec_eval.dep is None:
         _deploy(rec_eval, catalog, hw, wl_eff)
-    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
+    suggestions: list = []
+    if wl_eff.model is None:
+        from pickrt.engine.suggest import suggest
+
+        suggestions = suggest(rec_eval, evals, hw, wl_eff, catalog) if rec_eval is not None else []
     if rec_eval is not None and wl_eff.model is None:
         _launch_suggested(suggestions, [e for e in passing if e is not rec_eval] + [rec_eval], catalog, hw, wl_eff)
     if rec_eval is not None:
@@ -161,9 +165,8 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
-    suggestions = []
     no_fit = wl_eff.model is not None and (rec_eval is None or (rec_eval.fit is not None and not rec_eval.fit.fits))
-    if wl_eff.model is None or no_fit:
+    if (wl_eff.model is None and not suggestions) or no_fit:
         from pickrt.engine.suggest import suggest
 
         suggestions = suggest(rec_eval, evals, hw, dataclasses.replace(wl_eff, model=None), catalog,
@@ -234,7 +237,7 @@ def _launch_suggested(suggestions: list, evals: list[Eval], catalog: Catalog, hw
         e.fit = f
         _deploy(e, catalog, hw, wl_m)
         e.fit = None  # no --model: no memory fit in the advice
-        e.dep.notes.insert(0, f"no --model given: launched with {spec.id}, the largest model pickrt suggests for this machine")
+        e.dep.notes.insert(0, f"no --model given: launched with {spec.id}, the first model pickrt suggests for this machine")
 
 
 def _modelless_deployment(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -> Deployment:
