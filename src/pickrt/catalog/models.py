@@ -358,7 +358,7 @@ class Condition(_Model):
 TargetFeature = Literal[
     "continuous_batching", "paged_attention", "prefix_caching", "speculative_decoding", "structured_output",
     "multi_lora", "vision", "multimodal", "gui", "single_file", "hf_hub", "kubernetes", "chat_ui", "rag",
-    "cpu_offload", "openai_compatible", "not_core", "status:active", "status:maintenance", "status:archived",
+    "cpu_offload", "moe_cpu_offload", "openai_compatible", "not_core", "status:active", "status:maintenance", "status:archived",
     "status:dead",
 ]
 """A `Features` flag the runtime has, ``openai_compatible``, ``not_core`` or ``status:<state>``; a test keeps the
