@@ -89,6 +89,9 @@ class Profile(_Model):
     memory_gb: Optional[float] = None
     memory_available_gb: Optional[float] = None
     memory_limit_gb: Optional[float] = None
+    memory_bandwidth_gbs: Optional[float] = Field(default=None, gt=0, le=20000)
+    """System RAM bandwidth in GB/s when the user gives it (``--memory-bandwidth``); null: pickrt assumes
+    one from the CPU platform (knowledge/hardware/speed.yaml) and says so."""
     gpus: list[GPU] = Field(default_factory=list)
     apple: Optional[Apple] = None
     cluster: Optional[Cluster] = None

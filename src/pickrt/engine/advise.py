@@ -147,16 +147,21 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
 
 
 def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
+    """The speed of ``e``'s deployment as launched (``e.deployment`` when the engine built one)."""
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
         return None
-    est = estimate(e.rt, hw, wl, e.backend, e.fit)
+    est = estimate(e.rt, hw, wl, e.backend, e.fit, getattr(e, "deployment", None))
     if est is None:
         return None
+
+    def rng(x):
+        return list(x) if x else None
+
     return record(
-        "Speed", decode_tps=list(est.decode_tps) if est.decode_tps else None,
-        prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
+        "Speed", decode_tps=rng(est.decode_tps), single_stream_tps=rng(est.single_stream_tps),
+        aggregate_tps=rng(est.aggregate_tps), prefill_tps=rng(est.prefill_tps),
         concurrent_sequences=est.concurrent_sequences, basis=est.basis,
     )
 
