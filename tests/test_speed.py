@@ -208,3 +208,23 @@ def test_memory_bandwidth_flag_rejects_bad_values(capsys, bad):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "--memory-bandwidth" in err and "Traceback" not in err
+
+
+def test_speed_overlay_platform_wins_and_a_bad_pattern_names_its_line(tmp_path):
+    from pickrt.catalog import CatalogError, load_catalog
+
+    hw_dir = tmp_path / "ok" / "hardware"
+    hw_dir.mkdir(parents=True)
+    shipped = (load_catalog.__globals__["shipped_dir"]() / "hardware" / "speed.yaml").read_text()
+    mine = shipped.replace("  platforms:\n", "  platforms:\n  - match: 'Mystery CPU'\n    what: my box\n    gbs: 123.0\n", 1)
+    (hw_dir / "speed.yaml").write_text(mine)
+    cat = load_catalog([tmp_path / "ok"], use_user_overlay=False, use_cache=False)
+    prof = whatif_profile(cat, cpu_only=True, memory=64)
+    prof.cpu.model = "Mystery CPU 9000"
+    assert ram_bandwidth(view(prof, cat)).lo == 123.0
+    bad = tmp_path / "bad" / "hardware"
+    bad.mkdir(parents=True)
+    (bad / "speed.yaml").write_text(shipped.replace("  platforms:\n", "  platforms:\n  - match: '(unclosed'\n    what: x\n    gbs: 1.0\n", 1))
+    with pytest.raises(CatalogError) as e:
+        load_catalog([tmp_path / "bad"], use_user_overlay=False, use_cache=False)
+    assert "speed.yaml:" in e.value.problems[0] and "not a regular expression" in e.value.problems[0]
