@@ -228,3 +228,28 @@ def test_speed_overlay_platform_wins_and_a_bad_pattern_names_its_line(tmp_path):
     with pytest.raises(CatalogError) as e:
         load_catalog([tmp_path / "bad"], use_user_overlay=False, use_cache=False)
     assert "speed.yaml:" in e.value.problems[0] and "not a regular expression" in e.value.problems[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(hw=st.sampled_from([{"gpu": "RTX 4090"}, {"gpu": "H100 SXM", "gpus": 8}, {"gpu": "RTX 3060", "memory": 32},
+                           {"apple": "M3 Max"}, {"cpu_only": True, "memory": 64}, {"gpu": "MI300X", "gpus": 8},
+                           {"gpu": "H200", "gpus": 8, "nodes": 2, "interconnect": "infiniband"}, {"gpu": "Arc B580", "memory": 64},
+                           {"gpu": "DGX Spark"}, {"gpu": "RTX 3090", "gpus": 2, "memory": 256}]),
+       model=st.sampled_from(["llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b", "deepseek-v3", "gpt-oss-120b", "gemma-3-27b"]),
+       users=st.sampled_from([1, 4, 32, 256]), context=st.sampled_from([4096, 32768]))
+def test_every_speed_in_the_advice_is_consistent_or_says_why_not(catalog, hw, model, users, context):
+    from pickrt.engine.advise import advise
+
+    adv = advise(whatif_profile(catalog, **hw), build_workload(catalog, model=model, users=users, context=context), catalog)
+    recs = ([adv.recommendation] if adv.recommendation else []) + list(adv.alternatives)
+    for r in recs:
+        s = r.speed
+        if s is None:
+            continue
+        if s.decode_tps is None:
+            assert s.basis.startswith("no estimate:")
+            continue
+        lo, hi = s.decode_tps
+        assert 0 < lo <= hi and all(x == x and x < 1e7 for x in (lo, hi))
+        assert s.single_stream_tps[0] >= lo and s.single_stream_tps[1] >= hi
+        assert s.aggregate_tps[0] >= lo and s.aggregate_tps[1] >= hi

@@ -170,6 +170,12 @@ def _link(hw: HwView, tpd: Any) -> str:
     return "nvlink" if nv else "pcie"
 
 
+def _link_name(hw: HwView, link: Optional[str]) -> str:
+    if link == "pcie":
+        return "PCIe"
+    return "Infinity Fabric" if any(g.vendor == "amd" for g in hw.gpus) else "NVLink"
+
+
 # ---- the estimate ------------------------------------------------------------------------------
 
 
@@ -291,10 +297,10 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
         used = max(1, sp.gpus) * sp.replicas
         if n_gpus > used and backend != "metal":
             parts.append(f"the deployment uses {sp.gpus} of the {n_gpus} GPUs" + (f" ({sp.replicas} replicas)" if sp.replicas > 1 else "")
-                         + " (more GPUs would not make one sequence faster)")
+                         + " (a model that fits fewer GPUs gains little from more)")
         if sp.tp > 1:
             parts.append(f"tensor parallel over {sp.tp} GPUs: each reads 1/{sp.tp} of the weights, but every layer pays "
-                         f"{tpd.allreduces_per_layer} all-reduces over {link.upper() if link == 'pcie' else 'NVLink'} "
+                         f"{tpd.allreduces_per_layer} all-reduces over {_link_name(hw, link)} "
                          f"({tpd.allreduce_s.get(link, 0) * 1e6:.0f} us each)"
                          + (f" and {tpd.moe_layer_s * 1e3:.2f} ms of expert dispatch (small-batch MoE is latency-bound)" if moe else ""))
         if sp.pp > 1:
@@ -307,7 +313,7 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
             parts.append(f"experts of {sp.cpu_moe_layers} of {L} layers in system RAM (attention and KV on the GPU), "
                          f"read at {ram.what} x {eff_cpu:.0%}")
     parts.append(f"+ {overhead * 1000:.1f} ms per step ({L} layers x {per_layer * 1e6:.0f} us"
-                 + (", CUDA graphs" if graphs else "") + ")")
+                 + ((", CUDA graphs" if backend == "cuda" else ", HIP graphs") if graphs else "") + ")")
     if wl.users > 1 or sp.replicas > 1:
         if b > 1:
             parts.append(f"{wl.users} users: {b} sequences batched per step" + (f" on each of {sp.replicas} replicas" if sp.replicas > 1 else "")
