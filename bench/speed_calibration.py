@@ -57,7 +57,6 @@ import math
 import statistics
 import sys
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from pickrt.catalog import load_catalog
 from pickrt.catalog.models import ModelSpec
@@ -75,67 +74,251 @@ LLAMA7B = ModelSpec(id="llama-2-7b", params_b=6.74, layers=32, kv_heads=32, head
 class Row:
     group: str
     hw: dict
-    model: Union[str, ModelSpec]
+    model: str | ModelSpec
     quant: str
     runtime: str
     measured: float
     source: str
-    dep: dict = field(default_factory=dict)   # tp, pp, gpus, cpu_moe (None: the fit's own placement)
+    dep: dict = field(default_factory=dict)  # tp, pp, gpus, cpu_moe (None: the fit's own placement)
     batch: int = 1
-    metric: str = "single"                    # single | aggregate
+    metric: str = "single"  # single | aggregate
     context: int = 512
-    fit: Optional[str] = None                 # the constant this row was used to set
+    fit: str | None = None  # the constant this row was used to set
     label: str = ""
 
 
 def _apple(chip: str, measured: float, **kw) -> Row:
-    return Row("llama.cpp single GPU", {"apple": chip}, LLAMA7B, "q4_0", "llama-cpp", measured, "4167",
-               fit="layer_launch_s.metal, efficiency.metal", **kw)
+    return Row(
+        "llama.cpp single GPU",
+        {"apple": chip},
+        LLAMA7B,
+        "q4_0",
+        "llama-cpp",
+        measured,
+        "4167",
+        fit="layer_launch_s.metal, efficiency.metal",
+        **kw,
+    )
 
 
 ROWS = [
-    _apple("M1 8-core", 14.2), _apple("M1 Pro 16-core", 36.4), _apple("M1 Max 32-core", 61.2),
-    _apple("M1 Ultra 64-core", 84.0), _apple("M2 10-core", 21.9), _apple("M2 Pro 19-core", 38.9),
-    _apple("M2 Max 38-core", 66.0), _apple("M2 Ultra 76-core", 94.3), _apple("M3 10-core", 21.3),
-    _apple("M3 Pro 18-core", 30.7), _apple("M3 Max 40-core", 66.3), _apple("M4 Max 40-core", 83.1),
+    _apple("M1 8-core", 14.2),
+    _apple("M1 Pro 16-core", 36.4),
+    _apple("M1 Max 32-core", 61.2),
+    _apple("M1 Ultra 64-core", 84.0),
+    _apple("M2 10-core", 21.9),
+    _apple("M2 Pro 19-core", 38.9),
+    _apple("M2 Max 38-core", 66.0),
+    _apple("M2 Ultra 76-core", 94.3),
+    _apple("M3 10-core", 21.3),
+    _apple("M3 Pro 18-core", 30.7),
+    _apple("M3 Max 40-core", 66.3),
+    _apple("M4 Max 40-core", 83.1),
     _apple("M3 Ultra 80-core", 92.1),
-    Row("llama.cpp single GPU", {"apple": "M4 10-core", "memory": 16}, "llama-3.1-8b", "q4_k_m", "llama-cpp", 20.9, "nb3"),
-    Row("llama.cpp single GPU", {"gpu": "Tesla P40"}, LLAMA7B, "q4_0", "llama-cpp", 56.8, "4766", fit="layer_launch_s.cuda"),
-    Row("llama.cpp single GPU", {"gpu": "RTX 3090"}, "llama-3.1-8b", "q4_0", "llama-cpp", 155.0, "15802", fit="efficiency.cuda"),
-    Row("llama.cpp single GPU", {"apple": "M3 Max 40-core", "memory": 64}, "llama-3.1-70b", "q4_k_m", "llama-cpp", 8.35, "1029",
-        context=256),
-    Row("MLX", {"apple": "M3 Max 40-core", "memory": 64}, "llama-3.1-70b", "mlx-4bit", "mlx-lm", 9.35, "1029", context=256),
-    Row("MLX", {"apple": "M2 Ultra 76-core", "memory": 192}, "llama-3.1-70b", "bf16", "mlx-lm", 4.7, "1069", context=256),
+    Row(
+        "llama.cpp single GPU",
+        {"apple": "M4 10-core", "memory": 16},
+        "llama-3.1-8b",
+        "q4_k_m",
+        "llama-cpp",
+        20.9,
+        "nb3",
+    ),
+    Row(
+        "llama.cpp single GPU",
+        {"gpu": "Tesla P40"},
+        LLAMA7B,
+        "q4_0",
+        "llama-cpp",
+        56.8,
+        "4766",
+        fit="layer_launch_s.cuda",
+    ),
+    Row(
+        "llama.cpp single GPU",
+        {"gpu": "RTX 3090"},
+        "llama-3.1-8b",
+        "q4_0",
+        "llama-cpp",
+        155.0,
+        "15802",
+        fit="efficiency.cuda",
+    ),
+    Row(
+        "llama.cpp single GPU",
+        {"apple": "M3 Max 40-core", "memory": 64},
+        "llama-3.1-70b",
+        "q4_k_m",
+        "llama-cpp",
+        8.35,
+        "1029",
+        context=256,
+    ),
+    Row(
+        "MLX",
+        {"apple": "M3 Max 40-core", "memory": 64},
+        "llama-3.1-70b",
+        "mlx-4bit",
+        "mlx-lm",
+        9.35,
+        "1029",
+        context=256,
+    ),
+    Row(
+        "MLX", {"apple": "M2 Ultra 76-core", "memory": 192}, "llama-3.1-70b", "bf16", "mlx-lm", 4.7, "1069", context=256
+    ),
     Row("unified GPU", {"gpu": "DGX Spark"}, "llama-3.1-70b", "nvfp4", "vllm", 4.1, "dsp79"),
     Row("MoE batch 1", {"gpu": "DGX Spark"}, "gpt-oss-120b", "mxfp4", "vllm", 59.5, "sa17"),
     Row("MoE batch 1", {"gpu": "DGX Spark"}, "gpt-oss-120b", "mxfp4_moe", "ollama", 43.9, "lf917"),
-    Row("MoE batch 1", {"gpu": "Radeon RX 7900 XT", "os": "linux"}, "gpt-oss-20b", "mxfp4_moe", "llama-cpp", 94.0, "15396"),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "deepseek-v3", "fp8", "sglang", 30.29, "2643",
-        dep={"tp": 8, "gpus": 8}, context=384, fit="tensor_parallel.moe_layer_s"),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "deepseek-v3", "fp8", "sglang", 206.32, "2643",
-        dep={"tp": 8, "gpus": 8}, batch=8, metric="aggregate", context=384, fit="tensor_parallel.overlap"),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "deepseek-v3", "fp8", "sglang", 760.52, "2643",
-        dep={"tp": 8, "gpus": 8}, batch=32, metric="aggregate", context=384, fit="tensor_parallel.overlap"),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "deepseek-v3", "fp8", "sglang", 26.0, "11539",
-        dep={"tp": 8, "gpus": 8}, context=2048),
-    Row("tensor parallel", {"gpu": "H20", "gpus": 8}, "deepseek-v3", "fp8", "vllm", 30.0, "30832",
-        dep={"tp": 8, "gpus": 8}, context=3072),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "llama-3.1-405b", "fp8", "tensorrt-llm", 56.0, "nv405",
-        dep={"tp": 8, "gpus": 8}, context=2176, fit="tensor_parallel.allreduce_s.nvlink"),
-    Row("tensor parallel", {"gpu": "H200", "gpus": 8}, "llama-3.1-405b", "fp8", "tensorrt-llm", 10.0, "nv405",
-        dep={"pp": 8, "gpus": 8}, context=2176, label="PP8"),
-    Row("tensor parallel", {"gpu": "A100 80GB PCIe", "gpus": 2}, "llama-3.1-70b", "bf16", "vllm", 17.0, "7567",
-        dep={"tp": 2, "gpus": 2}, context=1024, fit="tensor_parallel.allreduce_s.pcie"),
-    Row("offload", {"gpu": "RTX 2080", "os": "linux", "memory": 64, "memory_bandwidth": 102.0}, "qwen3-30b-a3b", "q4_k_m",
-        "llama-cpp", 36.7, "lf755", dep={"cpu_moe": 36}),
-    Row("offload", {"gpu": "Radeon RX 7900 XT", "os": "linux", "memory": 32, "memory_bandwidth": 51.2}, "gpt-oss-20b", "mxfp4_moe",
-        "llama-cpp", 20.0, "15396", dep={"cpu_moe": 24}),
-    Row("offload", {"gpu": "RTX 3060", "os": "linux", "memory": 32}, "qwen3-30b-a3b", "q4_k_m", "ollama", 29.41, "o15207"),
-    Row("CPU only", {"cpu_only": True, "memory": 32, "memory_bandwidth": 37.5}, "llama-3.1-8b", "q4_k_m", "llama-cpp", 5.62, "nb42"),
+    Row(
+        "MoE batch 1",
+        {"gpu": "Radeon RX 7900 XT", "os": "linux"},
+        "gpt-oss-20b",
+        "mxfp4_moe",
+        "llama-cpp",
+        94.0,
+        "15396",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "deepseek-v3",
+        "fp8",
+        "sglang",
+        30.29,
+        "2643",
+        dep={"tp": 8, "gpus": 8},
+        context=384,
+        fit="tensor_parallel.moe_layer_s",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "deepseek-v3",
+        "fp8",
+        "sglang",
+        206.32,
+        "2643",
+        dep={"tp": 8, "gpus": 8},
+        batch=8,
+        metric="aggregate",
+        context=384,
+        fit="tensor_parallel.overlap",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "deepseek-v3",
+        "fp8",
+        "sglang",
+        760.52,
+        "2643",
+        dep={"tp": 8, "gpus": 8},
+        batch=32,
+        metric="aggregate",
+        context=384,
+        fit="tensor_parallel.overlap",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "deepseek-v3",
+        "fp8",
+        "sglang",
+        26.0,
+        "11539",
+        dep={"tp": 8, "gpus": 8},
+        context=2048,
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H20", "gpus": 8},
+        "deepseek-v3",
+        "fp8",
+        "vllm",
+        30.0,
+        "30832",
+        dep={"tp": 8, "gpus": 8},
+        context=3072,
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "llama-3.1-405b",
+        "fp8",
+        "tensorrt-llm",
+        56.0,
+        "nv405",
+        dep={"tp": 8, "gpus": 8},
+        context=2176,
+        fit="tensor_parallel.allreduce_s.nvlink",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "H200", "gpus": 8},
+        "llama-3.1-405b",
+        "fp8",
+        "tensorrt-llm",
+        10.0,
+        "nv405",
+        dep={"pp": 8, "gpus": 8},
+        context=2176,
+        label="PP8",
+    ),
+    Row(
+        "tensor parallel",
+        {"gpu": "A100 80GB PCIe", "gpus": 2},
+        "llama-3.1-70b",
+        "bf16",
+        "vllm",
+        17.0,
+        "7567",
+        dep={"tp": 2, "gpus": 2},
+        context=1024,
+        fit="tensor_parallel.allreduce_s.pcie",
+    ),
+    Row(
+        "offload",
+        {"gpu": "RTX 2080", "os": "linux", "memory": 64, "memory_bandwidth": 102.0},
+        "qwen3-30b-a3b",
+        "q4_k_m",
+        "llama-cpp",
+        36.7,
+        "lf755",
+        dep={"cpu_moe": 36},
+    ),
+    Row(
+        "offload",
+        {"gpu": "Radeon RX 7900 XT", "os": "linux", "memory": 32, "memory_bandwidth": 51.2},
+        "gpt-oss-20b",
+        "mxfp4_moe",
+        "llama-cpp",
+        20.0,
+        "15396",
+        dep={"cpu_moe": 24},
+    ),
+    Row(
+        "offload",
+        {"gpu": "RTX 3060", "os": "linux", "memory": 32},
+        "qwen3-30b-a3b",
+        "q4_k_m",
+        "ollama",
+        29.41,
+        "o15207",
+    ),
+    Row(
+        "CPU only",
+        {"cpu_only": True, "memory": 32, "memory_bandwidth": 37.5},
+        "llama-3.1-8b",
+        "q4_k_m",
+        "llama-cpp",
+        5.62,
+        "nb42",
+    ),
 ]
 
 
-def run(row: Row, cat) -> tuple[Optional[tuple[float, float]], str, str]:
+def run(row: Row, cat) -> tuple[tuple[float, float] | None, str, str]:
     hwargs = dict(row.hw)
     prof = whatif_profile(cat, os=hwargs.pop("os", "macos" if "apple" in hwargs else "linux"), **hwargs)
     hw = view(prof, cat)
@@ -146,16 +329,26 @@ def run(row: Row, cat) -> tuple[Optional[tuple[float, float]], str, str]:
         wl = build_workload(cat, quant=row.quant, context=row.context, users=users)
         wl.model = ModelRef(spec=row.model, label=row.model.id)
     rt = cat.runtimes[row.runtime]
-    backend = "metal" if hw.accel == "apple" else "cpu" if hw.accel == "cpu" else "rocm" if hw.accel == "amd" else "cuda"
+    backend = (
+        "metal" if hw.accel == "apple" else "cpu" if hw.accel == "cpu" else "rocm" if hw.accel == "amd" else "cuda"
+    )
     q = wl.quant_spec or cat.find_quant(cat.default_quant.get(row.quant, row.quant))
     f = compute_fit(cat, rt, hw, wl, backend, q)
     dep = None
     if row.dep:
         m = wl.model.spec
-        dep = Deployment(quant=q.id, checkpoint=None, gpus=row.dep.get("gpus", 1), nodes=1,
-                         tensor_parallel=row.dep.get("tp", 1), pipeline_parallel=row.dep.get("pp", 1), replicas=1,
-                         context=row.context, max_sequences=max(1, users),
-                         placement=Placement(layers=m.layers, cpu_moe_layers=row.dep.get("cpu_moe", 0)))
+        dep = Deployment(
+            quant=q.id,
+            checkpoint=None,
+            gpus=row.dep.get("gpus", 1),
+            nodes=1,
+            tensor_parallel=row.dep.get("tp", 1),
+            pipeline_parallel=row.dep.get("pp", 1),
+            replicas=1,
+            context=row.context,
+            max_sequences=max(1, users),
+            placement=Placement(layers=m.layers, cpu_moe_layers=row.dep.get("cpu_moe", 0)),
+        )
     est = estimate(rt, hw, wl, backend, f, dep)
     if est is None:
         return None, hw.label, "no fit"
@@ -168,8 +361,10 @@ def main(argv: list[str]) -> int:
     cat = load_catalog(use_user_overlay=False)
     by_group: dict[str, list[float]] = {}
     held: list[float] = []
-    print(f"{'group':<21} {'hardware':<22} {'model':<18} {'quant':<9} {'runtime':<12} {'estimate':>15} {'mid':>7} "
-          f"{'measured':>8} {'ratio':>5}  source")
+    print(
+        f"{'group':<21} {'hardware':<22} {'model':<18} {'quant':<9} {'runtime':<12} {'estimate':>15} {'mid':>7} "
+        f"{'measured':>8} {'ratio':>5}  source"
+    )
     for row in ROWS:
         r, label, basis = run(row, cat)
         model = row.model if isinstance(row.model, str) else row.model.id
@@ -183,8 +378,10 @@ def main(argv: list[str]) -> int:
         if row.fit is None:
             held.append(ratio)
         tag = f"[{row.source}]" + (f" fit: {row.fit}" if row.fit else "")
-        print(f"{row.group:<21} {label[:22]:<22} {what[:18]:<18} {row.quant:<9} {row.runtime:<12} "
-              f"{r[0]:7.1f}-{r[1]:7.1f} {mid:7.1f} {row.measured:8.1f} {ratio:5.2f}  {tag}")
+        print(
+            f"{row.group:<21} {label[:22]:<22} {what[:18]:<18} {row.quant:<9} {row.runtime:<12} "
+            f"{r[0]:7.1f}-{r[1]:7.1f} {mid:7.1f} {row.measured:8.1f} {ratio:5.2f}  {tag}"
+        )
         if verbose:
             print(f"    {basis}")
     print()
@@ -192,8 +389,10 @@ def main(argv: list[str]) -> int:
     for g, v in list(by_group.items()) + [("ALL", allr), ("held out (no fit)", held)]:
         within = sum(1 for x in v if 0.65 <= x <= 1.35)
         gsd = math.exp(statistics.pstdev([math.log(x) for x in v])) if len(v) > 1 else 1.0
-        print(f"{g:<22} {within:>2}/{len(v):<2} within +-35%   median ratio {statistics.median(v):.2f}  "
-              f"min {min(v):.2f}  max {max(v):.2f}  geometric sd x{gsd:.2f}")
+        print(
+            f"{g:<22} {within:>2}/{len(v):<2} within +-35%   median ratio {statistics.median(v):.2f}  "
+            f"min {min(v):.2f}  max {max(v):.2f}  geometric sd x{gsd:.2f}"
+        )
     return 0
 
 

@@ -27,10 +27,22 @@ def _setup(catalog, hw_args, model, quant, runtime, users=1, context=8192, backe
     return rt, hw, wl, backend, fit
 
 
-def _dep(fit, *, tp=1, pp=1, gpus=1, replicas=1, seqs=1, context=8192, gpu_layers=None, layers=None, cpu_moe=0, kv="f16"):
-    return Deployment(quant=fit.quant.id, checkpoint=None, gpus=gpus, nodes=1, tensor_parallel=tp, pipeline_parallel=pp,
-                      replicas=replicas, context=context, max_sequences=seqs, kv_cache_dtype=kv,
-                      placement=Placement(gpu_layers=gpu_layers, layers=layers, cpu_moe_layers=cpu_moe))
+def _dep(
+    fit, *, tp=1, pp=1, gpus=1, replicas=1, seqs=1, context=8192, gpu_layers=None, layers=None, cpu_moe=0, kv="f16"
+):
+    return Deployment(
+        quant=fit.quant.id,
+        checkpoint=None,
+        gpus=gpus,
+        nodes=1,
+        tensor_parallel=tp,
+        pipeline_parallel=pp,
+        replicas=replicas,
+        context=context,
+        max_sequences=seqs,
+        kv_cache_dtype=kv,
+        placement=Placement(gpu_layers=gpu_layers, layers=layers, cpu_moe_layers=cpu_moe),
+    )
 
 
 def _mid(r):
@@ -41,9 +53,11 @@ def _mid(r):
 
 
 @settings(max_examples=25, deadline=None)
-@given(gpu=st.sampled_from(["H100 SXM", "H200", "A100 80GB PCIe", "L40S", "RTX 4090"]),
-       model=st.sampled_from(["llama-3.1-70b", "qwen3-32b", "llama-3.1-8b", "deepseek-v3", "gpt-oss-120b"]),
-       tp=st.sampled_from([2, 4, 8]))
+@given(
+    gpu=st.sampled_from(["H100 SXM", "H200", "A100 80GB PCIe", "L40S", "RTX 4090"]),
+    model=st.sampled_from(["llama-3.1-70b", "qwen3-32b", "llama-3.1-8b", "deepseek-v3", "gpt-oss-120b"]),
+    tp=st.sampled_from([2, 4, 8]),
+)
 def test_tensor_parallel_is_never_linear(catalog, gpu, model, tp):
     rt, hw, wl, be, fit = _setup(catalog, {"gpu": gpu, "gpus": 8}, model, "fp8", "vllm")
     one = estimate(rt, hw, wl, be, fit, _dep(fit, tp=1, gpus=1)).single_stream_tps
@@ -99,8 +113,12 @@ def test_small_model_on_many_gpus_is_charged_for_one(catalog):
 
 
 def test_cpu_only_decode_follows_the_ram_bandwidth(catalog):
-    slow = _setup(catalog, {"cpu_only": True, "memory": 64, "memory_bandwidth": 40.0}, "llama-3.1-8b", "q4_k_m", "llama-cpp")
-    fast = _setup(catalog, {"cpu_only": True, "memory": 64, "memory_bandwidth": 160.0}, "llama-3.1-8b", "q4_k_m", "llama-cpp")
+    slow = _setup(
+        catalog, {"cpu_only": True, "memory": 64, "memory_bandwidth": 40.0}, "llama-3.1-8b", "q4_k_m", "llama-cpp"
+    )
+    fast = _setup(
+        catalog, {"cpu_only": True, "memory": 64, "memory_bandwidth": 160.0}, "llama-3.1-8b", "q4_k_m", "llama-cpp"
+    )
     a, b = estimate(*slow), estimate(*fast)
     assert a.single_stream_tps and b.single_stream_tps
     assert _mid(b.single_stream_tps) > 3 * _mid(a.single_stream_tps)
@@ -123,19 +141,31 @@ def test_ram_bandwidth_from_the_cpu_platform(catalog):
 
 
 def test_offloaded_layers_are_read_from_ram(catalog):
-    rt, hw, wl, be, fit = _setup(catalog, {"gpu": "RTX 4090", "memory": 128, "os": "linux"}, "llama-3.1-70b", "q4_k_m", "llama-cpp")
+    rt, hw, wl, be, fit = _setup(
+        catalog, {"gpu": "RTX 4090", "memory": 128, "os": "linux"}, "llama-3.1-70b", "q4_k_m", "llama-cpp"
+    )
     assert fit.offload
     s = estimate(rt, hw, wl, be, fit)
     assert s.single_stream_tps is not None and s.single_stream_tps[1] < 10
     assert "layers in system RAM" in s.basis
-    rt2, hw2, wl2, be2, fit2 = _setup(catalog, {"gpu": "RTX 4090", "memory": 128, "os": "linux", "memory_bandwidth": 400.0},
-                                      "llama-3.1-70b", "q4_k_m", "llama-cpp")
+    rt2, hw2, wl2, be2, fit2 = _setup(
+        catalog,
+        {"gpu": "RTX 4090", "memory": 128, "os": "linux", "memory_bandwidth": 400.0},
+        "llama-3.1-70b",
+        "q4_k_m",
+        "llama-cpp",
+    )
     assert _mid(estimate(rt2, hw2, wl2, be2, fit2).single_stream_tps) > 2 * _mid(s.single_stream_tps)
 
 
 def test_moe_experts_in_ram_gpu_part_from_vram_expert_part_from_ram(catalog):
-    rt, hw, wl, be, fit = _setup(catalog, {"gpu": "RTX 4090", "memory": 128, "os": "linux", "memory_bandwidth": 80.0},
-                                 "gpt-oss-120b", "any", "llama-cpp")
+    rt, hw, wl, be, fit = _setup(
+        catalog,
+        {"gpu": "RTX 4090", "memory": 128, "os": "linux", "memory_bandwidth": 80.0},
+        "gpt-oss-120b",
+        "any",
+        "llama-cpp",
+    )
     L = wl.model.spec.layers
     all_ram = estimate(rt, hw, wl, be, fit, _dep(fit, cpu_moe=L, layers=L))
     half = estimate(rt, hw, wl, be, fit, _dep(fit, cpu_moe=L // 2, layers=L))
@@ -155,13 +185,27 @@ def test_moe_experts_in_ram_gpu_part_from_vram_expert_part_from_ram(catalog):
 
 
 @settings(max_examples=40, deadline=None)
-@given(gpu=st.sampled_from(["H100 SXM", "RTX 4090", "L4", "A100 80GB SXM"]),
-       model=st.sampled_from(["llama-3.1-8b", "qwen3-30b-a3b", "qwen3-32b", "gpt-oss-20b"]),
-       runtime=st.sampled_from(["vllm", "llama-cpp", "ollama", "sglang"]),
-       users=st.integers(1, 256), seqs=st.integers(1, 64), replicas=st.integers(1, 4), context=st.sampled_from([2048, 8192, 32768]))
-def test_aggregate_and_single_stream_bound_the_per_sequence_rate(catalog, gpu, model, runtime, users, seqs, replicas, context):
-    rt, hw, wl, be, fit = _setup(catalog, {"gpu": gpu, "gpus": replicas}, model, "q4_k_m" if runtime in ("llama-cpp", "ollama") else "fp8",
-                                 runtime, users=users, context=context)
+@given(
+    gpu=st.sampled_from(["H100 SXM", "RTX 4090", "L4", "A100 80GB SXM"]),
+    model=st.sampled_from(["llama-3.1-8b", "qwen3-30b-a3b", "qwen3-32b", "gpt-oss-20b"]),
+    runtime=st.sampled_from(["vllm", "llama-cpp", "ollama", "sglang"]),
+    users=st.integers(1, 256),
+    seqs=st.integers(1, 64),
+    replicas=st.integers(1, 4),
+    context=st.sampled_from([2048, 8192, 32768]),
+)
+def test_aggregate_and_single_stream_bound_the_per_sequence_rate(
+    catalog, gpu, model, runtime, users, seqs, replicas, context
+):
+    rt, hw, wl, be, fit = _setup(
+        catalog,
+        {"gpu": gpu, "gpus": replicas},
+        model,
+        "q4_k_m" if runtime in ("llama-cpp", "ollama") else "fp8",
+        runtime,
+        users=users,
+        context=context,
+    )
     s = estimate(rt, hw, wl, be, fit, _dep(fit, seqs=seqs, replicas=replicas, context=context))
     assert s.aggregate_tps[0] >= s.decode_tps[0] and s.aggregate_tps[1] >= s.decode_tps[1]
     assert s.single_stream_tps[0] >= s.decode_tps[0] and s.single_stream_tps[1] >= s.decode_tps[1]
@@ -195,7 +239,14 @@ def test_speed_fields_in_the_advice_and_the_flag(capsys):
 
     main(["--json", "--cpu-only", "--memory", "64", "--model", "llama-3.1-8b", "--memory-bandwidth", "90"])
     sp = json.loads(capsys.readouterr().out)["recommendation"]["speed"]
-    assert set(sp) == {"decode_tps", "single_stream_tps", "aggregate_tps", "prefill_tps", "concurrent_sequences", "basis"}
+    assert set(sp) == {
+        "decode_tps",
+        "single_stream_tps",
+        "aggregate_tps",
+        "prefill_tps",
+        "concurrent_sequences",
+        "basis",
+    }
     assert sp["decode_tps"] and "90 GB/s" in sp["basis"]
 
 
@@ -216,7 +267,9 @@ def test_speed_overlay_platform_wins_and_a_bad_pattern_names_its_line(tmp_path):
     hw_dir = tmp_path / "ok" / "hardware"
     hw_dir.mkdir(parents=True)
     shipped = (load_catalog.__globals__["shipped_dir"]() / "hardware" / "speed.yaml").read_text()
-    mine = shipped.replace("  platforms:\n", "  platforms:\n  - match: 'Mystery CPU'\n    what: my box\n    gbs: 123.0\n", 1)
+    mine = shipped.replace(
+        "  platforms:\n", "  platforms:\n  - match: 'Mystery CPU'\n    what: my box\n    gbs: 123.0\n", 1
+    )
     (hw_dir / "speed.yaml").write_text(mine)
     cat = load_catalog([tmp_path / "ok"], use_user_overlay=False, use_cache=False)
     prof = whatif_profile(cat, cpu_only=True, memory=64)
@@ -224,23 +277,42 @@ def test_speed_overlay_platform_wins_and_a_bad_pattern_names_its_line(tmp_path):
     assert ram_bandwidth(view(prof, cat)).lo == 123.0
     bad = tmp_path / "bad" / "hardware"
     bad.mkdir(parents=True)
-    (bad / "speed.yaml").write_text(shipped.replace("  platforms:\n", "  platforms:\n  - match: '(unclosed'\n    what: x\n    gbs: 1.0\n", 1))
+    (bad / "speed.yaml").write_text(
+        shipped.replace("  platforms:\n", "  platforms:\n  - match: '(unclosed'\n    what: x\n    gbs: 1.0\n", 1)
+    )
     with pytest.raises(CatalogError) as e:
         load_catalog([tmp_path / "bad"], use_user_overlay=False, use_cache=False)
     assert "speed.yaml:" in e.value.problems[0] and "not a regular expression" in e.value.problems[0]
 
 
 @settings(max_examples=30, deadline=None)
-@given(hw=st.sampled_from([{"gpu": "RTX 4090"}, {"gpu": "H100 SXM", "gpus": 8}, {"gpu": "RTX 3060", "memory": 32},
-                           {"apple": "M3 Max"}, {"cpu_only": True, "memory": 64}, {"gpu": "MI300X", "gpus": 8},
-                           {"gpu": "H200", "gpus": 8, "nodes": 2, "interconnect": "infiniband"}, {"gpu": "Arc B580", "memory": 64},
-                           {"gpu": "DGX Spark"}, {"gpu": "RTX 3090", "gpus": 2, "memory": 256}]),
-       model=st.sampled_from(["llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b", "deepseek-v3", "gpt-oss-120b", "gemma-3-27b"]),
-       users=st.sampled_from([1, 4, 32, 256]), context=st.sampled_from([4096, 32768]))
+@given(
+    hw=st.sampled_from(
+        [
+            {"gpu": "RTX 4090"},
+            {"gpu": "H100 SXM", "gpus": 8},
+            {"gpu": "RTX 3060", "memory": 32},
+            {"apple": "M3 Max"},
+            {"cpu_only": True, "memory": 64},
+            {"gpu": "MI300X", "gpus": 8},
+            {"gpu": "H200", "gpus": 8, "nodes": 2, "interconnect": "infiniband"},
+            {"gpu": "Arc B580", "memory": 64},
+            {"gpu": "DGX Spark"},
+            {"gpu": "RTX 3090", "gpus": 2, "memory": 256},
+        ]
+    ),
+    model=st.sampled_from(
+        ["llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b", "deepseek-v3", "gpt-oss-120b", "gemma-3-27b"]
+    ),
+    users=st.sampled_from([1, 4, 32, 256]),
+    context=st.sampled_from([4096, 32768]),
+)
 def test_every_speed_in_the_advice_is_consistent_or_says_why_not(catalog, hw, model, users, context):
     from pickrt.engine.advise import advise
 
-    adv = advise(whatif_profile(catalog, **hw), build_workload(catalog, model=model, users=users, context=context), catalog)
+    adv = advise(
+        whatif_profile(catalog, **hw), build_workload(catalog, model=model, users=users, context=context), catalog
+    )
     recs = ([adv.recommendation] if adv.recommendation else []) + list(adv.alternatives)
     for r in recs:
         s = r.speed

@@ -171,7 +171,8 @@ def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
             raise InputError("--interconnect needs --nodes N (how many machines it connects)")
         return whatif_profile(
             catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory, os=a.os,
-            cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect, memory_bandwidth=getattr(a, "memory_bandwidth", None),
+            cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
+            memory_bandwidth=getattr(a, "memory_bandwidth", None),
         ), False
     from pickrt.detect import detect_host
 

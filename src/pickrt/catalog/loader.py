@@ -316,7 +316,8 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
             continue
         if kind == "unknown":
             problems.append(f"{path}:1: not a catalog file: use runtimes/<slug>.yaml, rules/<topic>.yaml, "
-                            "hardware/gpus.yaml, hardware/apple.yaml, hardware/quants.yaml, hardware/speed.yaml or models/models.yaml")
+                            "hardware/gpus.yaml, hardware/apple.yaml, hardware/quants.yaml, hardware/speed.yaml "
+                            "or models/models.yaml")
             continue
         if not isinstance(data, dict):
             problems.append(f"{path}:1: expected a mapping at the top level")

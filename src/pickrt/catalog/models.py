@@ -437,7 +437,8 @@ class Decode(_Model):
     moe_efficiency_factor: float = Field(gt=0, le=1)
     moe_overhead_factor: float = Field(ge=1)
     moe_routed_share: float = Field(gt=0, lt=1)
-    """Share of an MoE model's active parameters that are routed experts (the rest: attention, shared experts, embeddings)."""
+    """Share of an MoE model's active parameters that are routed experts (the rest: attention, shared
+    experts, embeddings)."""
     decode_mfu: float = Field(gt=0, le=1)
     prefill_mfu: float = Field(gt=0, le=1)
     prefill_range: tuple[float, float]
@@ -485,6 +486,6 @@ __all__ = [
     "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Condition",
     "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "Memory", "ModelFile",
     "ModelSpec", "MultiGpu", "MultiNode", "Note", "Platform", "QuantFile", "QuantFormat",
-    "QuantSpec", "Performance", "RamPlatform", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source", "Status",
-    "SpeedFile", "Step", "Target", "Zone",
+    "QuantSpec", "Performance", "RamPlatform", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source",
+    "SpeedFile", "Status", "Step", "Target", "Zone",
 ]

@@ -219,7 +219,8 @@ def whatif_profile(
         raise InputError("--apple cannot be combined with --gpu or --cpu-only (a Mac has no discrete GPU)")
     if gpu and cpu_only:
         raise InputError("--gpu and --cpu-only contradict each other")
-    if memory_bandwidth is not None and not (isinstance(memory_bandwidth, (int, float)) and 0 < memory_bandwidth <= 20000):
+    bw_ok = isinstance(memory_bandwidth, (int, float)) and not isinstance(memory_bandwidth, bool)
+    if memory_bandwidth is not None and not (bw_ok and 0 < memory_bandwidth <= 20000):
         raise InputError(f"memory bandwidth must be a number of GB/s between 0 and 20000, not {memory_bandwidth!r}")
     prof = record("Profile", simulated=True, memory_gb=memory, memory_bandwidth_gbs=memory_bandwidth)
     if apple:

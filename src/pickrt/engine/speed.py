@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from pickrt.engine.fit import Fit, kv_bytes_per_sequence
 from pickrt.engine.hardware import HwView
@@ -38,18 +38,30 @@ if TYPE_CHECKING:
 
 GB = 1e9
 GIB = 1024**3
-KV_DTYPE_FACTOR = {"f16": 1.0, "bf16": 1.0, "fp16": 1.0, "q8_0": 0.5, "fp8": 0.5, "fp8_e4m3": 0.5, "fp8_e5m2": 0.5,
-                   "int8": 0.5, "q4_0": 0.25, "q4_1": 0.28, "q5_0": 0.31, "q5_1": 0.34}
+KV_DTYPE_FACTOR = {
+    "f16": 1.0,
+    "bf16": 1.0,
+    "fp16": 1.0,
+    "q8_0": 0.5,
+    "fp8": 0.5,
+    "fp8_e4m3": 0.5,
+    "fp8_e5m2": 0.5,
+    "int8": 0.5,
+    "q4_0": 0.25,
+    "q4_1": 0.28,
+    "q5_0": 0.31,
+    "q5_1": 0.34,
+}
 
 
 @dataclass
 class SpeedEstimate:
-    decode_tps: Optional[tuple[float, float]]
+    decode_tps: tuple[float, float] | None
     """Per sequence at the workload's concurrency (the sequences served at once)."""
-    single_stream_tps: Optional[tuple[float, float]]
-    aggregate_tps: Optional[tuple[float, float]]
-    prefill_tps: Optional[tuple[float, float]]
-    concurrent_sequences: Optional[int]
+    single_stream_tps: tuple[float, float] | None
+    aggregate_tps: tuple[float, float] | None
+    prefill_tps: tuple[float, float] | None
+    concurrent_sequences: int | None
     basis: str
 
 
@@ -63,7 +75,7 @@ class Split:
     replicas: int
     max_sequences: int
     context: int
-    gpu_layers: Optional[int]
+    gpu_layers: int | None
     layers: int
     cpu_moe_layers: int
     kv_factor: float = 1.0
@@ -82,16 +94,25 @@ class RamBandwidth:
 # ---- the deployment's shape --------------------------------------------------------------------
 
 
-def split_of(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Fit, dep: Optional[Deployment]) -> Split:
+def split_of(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Fit, dep: Deployment | None) -> Split:
     m = wl.model.spec
     batching = bool(rt.features.continuous_batching)
     if dep is not None:
         pl = dep.placement
         dt = (dep.kv_cache_dtype or "f16").lower()
-        return Split(tp=max(1, dep.tensor_parallel), pp=max(1, dep.pipeline_parallel), gpus=dep.gpus,
-                     replicas=max(1, dep.replicas), max_sequences=max(1, dep.max_sequences), context=dep.context,
-                     gpu_layers=pl.gpu_layers, layers=pl.layers or m.layers, cpu_moe_layers=pl.cpu_moe_layers or 0,
-                     kv_factor=KV_DTYPE_FACTOR.get(dt, 1.0), kv_what=f" ({dt} KV cache)" if dt not in ("f16", "bf16") else "")
+        return Split(
+            tp=max(1, dep.tensor_parallel),
+            pp=max(1, dep.pipeline_parallel),
+            gpus=dep.gpus,
+            replicas=max(1, dep.replicas),
+            max_sequences=max(1, dep.max_sequences),
+            context=dep.context,
+            gpu_layers=pl.gpu_layers,
+            layers=pl.layers or m.layers,
+            cpu_moe_layers=pl.cpu_moe_layers or 0,
+            kv_factor=KV_DTYPE_FACTOR.get(dt, 1.0),
+            kv_what=f" ({dt} KV cache)" if dt not in ("f16", "bf16") else "",
+        )
     # No deployment yet: the equivalent of what the fit implies, on the fewest GPUs that hold it.
     gpus, tp, pp = (0, 1, 1) if backend == "cpu" else (1, 1, 1)
     share = 1.0
@@ -100,7 +121,7 @@ def split_of(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Fit, dep:
         n = pool.gpus_used
         kv1 = fit.kv_gb / max(1, wl.users)
         k = n
-        for c in (2 ** i for i in range(0, 8)):
+        for c in (2**i for i in range(0, 8)):
             if c <= n and pool.gb * c / n >= fit.weights_gb + fit.overhead_gb * c / n + kv1:
                 k = c
                 break
@@ -121,14 +142,23 @@ def split_of(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Fit, dep:
             kv1 = kv_bytes_per_sequence(m, wl.context) / GIB
             if kv1 > 0:
                 max_seqs = max(1, min(wl.users, int(room / kv1)))
-    return Split(tp=tp, pp=pp, gpus=gpus, replicas=1, max_sequences=max_seqs, context=wl.context,
-                 gpu_layers=fit.gpu_layers if fit.offload else None, layers=m.layers, cpu_moe_layers=0)
+    return Split(
+        tp=tp,
+        pp=pp,
+        gpus=gpus,
+        replicas=1,
+        max_sequences=max_seqs,
+        context=wl.context,
+        gpu_layers=fit.gpu_layers if fit.offload else None,
+        layers=m.layers,
+        cpu_moe_layers=0,
+    )
 
 
 # ---- bandwidths -------------------------------------------------------------------------------
 
 
-def ram_bandwidth(hw: HwView) -> Optional[RamBandwidth]:
+def ram_bandwidth(hw: HwView) -> RamBandwidth | None:
     """System RAM bandwidth (GB/s): given, known from the chip, or assumed from the CPU platform."""
     data = hw.speed_data
     given = getattr(hw.profile, "memory_bandwidth_gbs", None)
@@ -139,8 +169,13 @@ def ram_bandwidth(hw: HwView) -> Optional[RamBandwidth]:
     sm = data.system_memory
     if hw.accel == "apple" and hw.apple_bandwidth:
         bw = hw.apple_bandwidth * sm.apple_cpu_share
-        return RamBandwidth(bw, bw, f"~{bw:.0f} GB/s: the CPU cores' share ({sm.apple_cpu_share:.0%}) of "
-                                    f"{hw.apple_bandwidth:g} GB/s unified memory", False)
+        return RamBandwidth(
+            bw,
+            bw,
+            f"~{bw:.0f} GB/s: the CPU cores' share ({sm.apple_cpu_share:.0%}) of "
+            f"{hw.apple_bandwidth:g} GB/s unified memory",
+            False,
+        )
     for g in hw.gpus:
         if g.unified and g.bandwidth:
             return RamBandwidth(g.bandwidth, g.bandwidth, f"{g.bandwidth:g} GB/s memory shared with the GPU", False)
@@ -148,12 +183,14 @@ def ram_bandwidth(hw: HwView) -> Optional[RamBandwidth]:
     if model:
         for p in sm.platforms:
             if re.search(p.match, model, re.I):
-                return RamBandwidth(p.gbs, p.gbs, f"{p.gbs:g} GB/s ({p.what}, assumed from the CPU model)", True, p.efficiency)
+                return RamBandwidth(
+                    p.gbs, p.gbs, f"{p.gbs:g} GB/s ({p.what}, assumed from the CPU model)", True, p.efficiency
+                )
     dflt = sm.default
     return RamBandwidth(dflt.lo_gbs, dflt.hi_gbs, f"{dflt.lo_gbs:g}-{dflt.hi_gbs:g} GB/s (assumed: {dflt.what})", True)
 
 
-def _gpu_bandwidth(hw: HwView, backend: str) -> tuple[Optional[float], str]:
+def _gpu_bandwidth(hw: HwView, backend: str) -> tuple[float | None, str]:
     if backend == "metal":
         bw = hw.apple_bandwidth
         return bw, (f"{bw:g} GB/s unified memory" if bw else "Apple chip bandwidth unknown (not in the catalog)")
@@ -170,7 +207,7 @@ def _link(hw: HwView, tpd: Any) -> str:
     return "nvlink" if nv else "pcie"
 
 
-def _link_name(hw: HwView, link: Optional[str]) -> str:
+def _link_name(hw: HwView, link: str | None) -> str:
     if link == "pcie":
         return "PCIe"
     return "Infinity Fabric" if any(g.vendor == "amd" for g in hw.gpus) else "NVLink"
@@ -179,8 +216,9 @@ def _link_name(hw: HwView, link: Optional[str]) -> str:
 # ---- the estimate ------------------------------------------------------------------------------
 
 
-def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[Fit],
-             dep: Optional[Deployment] = None) -> Optional[SpeedEstimate]:
+def estimate(
+    rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Fit | None, dep: Deployment | None = None
+) -> SpeedEstimate | None:
     if fit is None or wl.model is None:
         return None
     data = hw.speed_data
@@ -222,7 +260,9 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
     # per-layer fixed costs
     graphs = bool(getattr(getattr(rt, "performance", None), "cuda_graphs", None)) and backend in ("cuda", "rocm")
     launch_key = "cpu" if on_cpu else backend
-    launch = d.layer_launch_s.get(launch_key, d.layer_launch_s.get("cuda", 4e-5)) * (d.cuda_graphs_factor if graphs else 1.0)
+    launch = d.layer_launch_s.get(launch_key, d.layer_launch_s.get("cuda", 4e-5)) * (
+        d.cuda_graphs_factor if graphs else 1.0
+    )
     if moe:
         launch *= d.moe_overhead_factor
     per_layer = launch
@@ -243,7 +283,7 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
         if tf and all(tf):
             tflops = min(tf)
 
-    def step(b: int, kv_tokens: int, ram_gbs: Optional[float]) -> float:
+    def step(b: int, kv_tokens: int, ram_gbs: float | None) -> float:
         touched_exp = (1 - (1 - p_exp) ** b) if moe else 0.0
         w_shared = W * shared
         w_exp = W * (1 - shared) * touched_exp
@@ -287,8 +327,11 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
     # basis: the arithmetic in words
     kv_full = kv_bytes_per_sequence(m, ctx) * sp.kv_factor
     read1 = W * (shared + ((1 - shared) * p_exp if moe else 0.0))
-    parts = [f"{active_b:g}B {'active ' if moe else ''}params x {fit.quant.bpw:g} bits ({fit.quant.id}) "
-             f"= {read1 / GB:.1f} GB read per token (+ up to {kv_full / GB:.2f} GB of KV cache per sequence at {ctx} tokens{sp.kv_what})"]
+    parts = [
+        f"{active_b:g}B {'active ' if moe else ''}params x {fit.quant.bpw:g} bits ({fit.quant.id}) "
+        f"= {read1 / GB:.1f} GB read per token "
+        f"(+ up to {kv_full / GB:.2f} GB of KV cache per sequence at {ctx} tokens{sp.kv_what})"
+    ]
     if on_cpu:
         parts.append(f"CPU-only: read from system RAM at {ram.what} x {eff_cpu:.0%} {rt.name} efficiency")
     else:
@@ -296,32 +339,55 @@ def estimate(rt: Runtime, hw: HwView, wl: Workload, backend: str, fit: Optional[
         n_gpus = len(hw.gpus) * max(1, hw.nodes)
         used = max(1, sp.gpus) * sp.replicas
         if n_gpus > used and backend != "metal":
-            parts.append(f"the deployment uses {sp.gpus} of the {n_gpus} GPUs" + (f" ({sp.replicas} replicas)" if sp.replicas > 1 else "")
-                         + " (a model that fits fewer GPUs gains little from more)")
+            parts.append(
+                f"the deployment uses {sp.gpus} of the {n_gpus} GPUs"
+                + (f" ({sp.replicas} replicas)" if sp.replicas > 1 else "")
+                + " (a model that fits fewer GPUs gains little from more)"
+            )
         if sp.tp > 1:
-            parts.append(f"tensor parallel over {sp.tp} GPUs: each reads 1/{sp.tp} of the weights, but every layer pays "
-                         f"{tpd.allreduces_per_layer} all-reduces over {_link_name(hw, link)} "
-                         f"({tpd.allreduce_s.get(link, 0) * 1e6:.0f} us each)"
-                         + (f" and {tpd.moe_layer_s * 1e3:.2f} ms of expert dispatch (small-batch MoE is latency-bound)" if moe else ""))
+            parts.append(
+                f"tensor parallel over {sp.tp} GPUs: each reads 1/{sp.tp} of the weights, but every layer pays "
+                f"{tpd.allreduces_per_layer} all-reduces over {_link_name(hw, link)} "
+                f"({tpd.allreduce_s.get(link, 0) * 1e6:.0f} us each)"
+                + (
+                    f" and {tpd.moe_layer_s * 1e3:.2f} ms of expert dispatch (small-batch MoE is latency-bound)"
+                    if moe
+                    else ""
+                )
+            )
         if sp.pp > 1:
-            parts.append(f"{'pipeline' if sp.tp > 1 or rt.multi_gpu.tensor_parallel else 'layer split'} over {sp.pp} "
-                         f"{'stages' if sp.tp > 1 else 'GPUs'}: they run one after another, so no bandwidth is added")
+            parts.append(
+                f"{'pipeline' if sp.tp > 1 or rt.multi_gpu.tensor_parallel else 'layer split'} over {sp.pp} "
+                f"{'stages' if sp.tp > 1 else 'GPUs'}: they run one after another, so no bandwidth is added"
+            )
         if f_ram > 0:
-            parts.append(f"{L - (sp.gpu_layers or 0)} of {L} layers in system RAM, read at {ram.what} x {eff_cpu:.0%} "
-                         f"(layers run one after another: the slow part dominates)")
+            parts.append(
+                f"{L - (sp.gpu_layers or 0)} of {L} layers in system RAM, read at {ram.what} x {eff_cpu:.0%} "
+                f"(layers run one after another: the slow part dominates)"
+            )
         if c_moe > 0:
-            parts.append(f"experts of {sp.cpu_moe_layers} of {L} layers in system RAM (attention and KV on the GPU), "
-                         f"read at {ram.what} x {eff_cpu:.0%}")
-    parts.append(f"+ {overhead * 1000:.1f} ms per step ({L} layers x {per_layer * 1e6:.0f} us"
-                 + ((", CUDA graphs" if backend == "cuda" else ", HIP graphs") if graphs else "") + ")")
+            parts.append(
+                f"experts of {sp.cpu_moe_layers} of {L} layers in system RAM (attention and KV on the GPU), "
+                f"read at {ram.what} x {eff_cpu:.0%}"
+            )
+    parts.append(
+        f"+ {overhead * 1000:.1f} ms per step ({L} layers x {per_layer * 1e6:.0f} us"
+        + ((", CUDA graphs" if backend == "cuda" else ", HIP graphs") if graphs else "")
+        + ")"
+    )
     if wl.users > 1 or sp.replicas > 1:
         if b > 1:
-            parts.append(f"{wl.users} users: {b} sequences batched per step" + (f" on each of {sp.replicas} replicas" if sp.replicas > 1 else "")
-                         + f", about {per[0]:.0f}-{per[1]:.0f} tokens/s each and {agg[0]:.0f}-{agg[1]:.0f} in total"
-                         + (f"; {wl.users - in_flight} queue" if wl.users > in_flight else ""))
+            parts.append(
+                f"{wl.users} users: {b} sequences batched per step"
+                + (f" on each of {sp.replicas} replicas" if sp.replicas > 1 else "")
+                + f", about {per[0]:.0f}-{per[1]:.0f} tokens/s each and {agg[0]:.0f}-{agg[1]:.0f} in total"
+                + (f"; {wl.users - in_flight} queue" if wl.users > in_flight else "")
+            )
         else:
-            parts.append(f"{wl.users} users: {rt.name} runs {'one sequence per replica' if sp.replicas > 1 else 'one sequence'} "
-                         f"at a time" + (f"; {wl.users - in_flight} queue" if wl.users > in_flight else ""))
+            parts.append(
+                f"{wl.users} users: {rt.name} runs {'one sequence per replica' if sp.replicas > 1 else 'one sequence'} "
+                f"at a time" + (f"; {wl.users - in_flight} queue" if wl.users > in_flight else "")
+            )
     basis = "; ".join(parts) + pre_why
     if ram is not None and ram.assumed:
         basis += "; system RAM bandwidth is assumed: give --memory-bandwidth GBps for this machine's"
