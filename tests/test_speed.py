@@ -325,3 +325,22 @@ def test_every_speed_in_the_advice_is_consistent_or_says_why_not(catalog, hw, mo
         assert 0 < lo <= hi and all(x == x and x < 1e7 for x in (lo, hi))
         assert s.single_stream_tps[0] >= lo and s.single_stream_tps[1] >= hi
         assert s.aggregate_tps[0] >= lo and s.aggregate_tps[1] >= hi
+
+
+def test_batched_cpu_decode_is_capped_by_the_cores_compute(catalog):
+    rt, hw, wl, be, fit = _setup(
+        catalog,
+        {"cpu_only": True, "memory": 256, "memory_bandwidth": 400.0},
+        "qwen3-32b",
+        "q4_k_m",
+        "llama-cpp",
+        users=16,
+    )
+    hw.profile.cpu.cores = 8
+    capped = estimate(rt, view(hw.profile, catalog), wl, be, fit, _dep(fit, seqs=16, gpus=0))
+    flops_cap = 8 * catalog.speed.decode.cpu_gflops_per_core * 1e9 / (2 * wl.model.spec.params_b * 1e9)
+    assert capped.aggregate_tps[1] <= flops_cap * catalog.speed.decode.range_hi * 1.01
+    assert capped.prefill_tps is not None
+    hw.profile.cpu.cores = None
+    uncapped = estimate(rt, view(hw.profile, catalog), wl, be, fit, _dep(fit, seqs=16, gpus=0))
+    assert uncapped.aggregate_tps[1] > capped.aggregate_tps[1]

@@ -442,6 +442,8 @@ class Decode(_Model):
     decode_mfu: float = Field(gt=0, le=1)
     prefill_mfu: float = Field(gt=0, le=1)
     prefill_range: tuple[float, float]
+    cpu_gflops_per_core: float = Field(gt=0, le=10000)
+    """What one CPU core computes in quantized matmuls, GFLOPS: caps batched CPU decode, gives CPU prefill."""
     range_lo: float = Field(gt=0, le=1)
     range_hi: float = Field(ge=1)
     tensor_parallel: TensorParallel

@@ -283,6 +283,9 @@ def estimate(
         if tf and all(tf):
             tflops = min(tf)
 
+    cores = getattr(getattr(hw.profile, "cpu", None), "cores", None)
+    cpu_gflops = cores * d.cpu_gflops_per_core if cores and needs_ram and hw.accel != "apple" else None
+
     def step(b: int, kv_tokens: int, ram_gbs: float | None) -> float:
         touched_exp = (1 - (1 - p_exp) ** b) if moe else 0.0
         w_shared = W * shared
@@ -297,12 +300,19 @@ def estimate(
                 t = max(t, 2 * active_b * 1e9 * b / (sp.tp * tflops * 1e12 * d.decode_mfu))
         hidden = tpd.overlap * min(t, dispatch)
         if ram_bytes > 0 and ram_gbs:
-            t += ram_bytes / (ram_gbs * GB * eff_cpu)
+            t_ram = ram_bytes / (ram_gbs * GB * eff_cpu)
+            if cpu_gflops:  # the CPU also computes what it reads: a batch soon makes it compute-bound
+                t_ram = max(
+                    t_ram, 2 * active_b * 1e9 * b * (ram_bytes / max(1.0, w_shared + w_exp + kv)) / (cpu_gflops * 1e9)
+                )
+            t += t_ram
         return t + overhead - hidden
 
     ctx = max(1, sp.context)
     users_per_replica = max(1, math.ceil(wl.users / sp.replicas))
-    b = max(1, min(users_per_replica, sp.max_sequences)) if rt.features.continuous_batching else 1
+    # a deployment's slots batch (llama-server -np, OLLAMA_NUM_PARALLEL, --max-num-seqs); without one, the catalog says
+    batching = dep is not None or bool(rt.features.continuous_batching)
+    b = max(1, min(users_per_replica, sp.max_sequences)) if batching else 1
     in_flight = min(wl.users, b * sp.replicas)
     ram_lo, ram_hi = (ram.lo, ram.hi) if ram else (None, None)
 
@@ -318,8 +328,9 @@ def estimate(
 
     prefill = None
     pre_why = ""
-    if tflops:
-        pps = tflops * 1e12 * sp.tp * d.prefill_mfu / (2 * active_b * 1e9)
+    if tflops or (on_cpu and cpu_gflops):
+        flops = tflops * 1e12 * sp.tp * d.prefill_mfu if tflops else cpu_gflops * 1e9
+        pps = flops / (2 * active_b * 1e9)
         prefill = (round(pps * d.prefill_range[0]), round(pps * d.prefill_range[1]))
     else:
         pre_why = "; prefill: compute throughput of this hardware is not in the catalog"
