@@ -147,12 +147,13 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
 
 
 def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
-    """The speed of ``e``'s deployment as launched (``e.deployment`` when the engine built one)."""
+    """The speed of ``e``'s deployment as launched (``e.dep`` when the engine built one)."""
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
         return None
-    est = estimate(e.rt, hw, wl, e.backend, e.fit, getattr(e, "deployment", None))
+    dep = getattr(e, "dep", None) or getattr(e, "deployment", None)  # the deployment the engine built, if any
+    est = estimate(e.rt, hw, wl, e.backend, e.fit, dep)
     if est is None:
         return None
 
