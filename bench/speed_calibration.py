@@ -40,6 +40,9 @@ MoE at batch 1, one device
   RX 7900 XT (ROCm), gpt-oss-20b fully on the GPU ~94 tok/s; with -cmoe (all experts on the CPU,
   Ryzen 9 5900X, dual-channel DDR4-3200) ~20 tok/s.
 - sa17 / lf917 above (gpt-oss-120b on GB10).
+- [tt340] tenstorrent/tt-inference-server issue #340 "Qwen3 Family: GPU Benchmarks" (2025-07-18): vLLM,
+  Qwen3-30B-A3B on an A100 (BF16; 80 GB SXM assumed, the variant is not stated), concurrency 1, ISL/OSL
+  128/128: TPOT 9.6 ms = 103.9 tok/s.
 Offload (layers or experts in system RAM)
 - [lf755] AlexsJones/llmfit PR #755: RTX 2080 8 GB + i9-10900X (quad-channel DDR4, ~102 GB/s measured),
   Qwen3-30B-A3B Q4_K_M, -ngl 99 --n-cpu-moe 36: 36.7 tok/s (server-reported generation).
@@ -179,6 +182,7 @@ ROWS = [
         94.0,
         "15396",
     ),
+    Row("MoE batch 1", {"gpu": "A100 80GB SXM"}, "qwen3-30b-a3b", "bf16", "vllm", 103.9, "tt340", context=256),
     Row(
         "tensor parallel",
         {"gpu": "H200", "gpus": 8},

@@ -420,6 +420,9 @@ class TensorParallel(_Model):
     nvlink_gpus: list[str] = Field(default_factory=list)
     """Regular expressions on the GPU name: GPUs that reach each other over NVLink/NVSwitch or xGMI."""
     moe_layer_s: float = Field(ge=0)
+    moe_ref_active_per_layer_b: float = Field(gt=0)
+    """Active parameters per layer (billions) of the model ``moe_layer_s`` was calibrated on; smaller MoE
+    layers pay proportionally less."""
     """Extra per MoE layer when experts are split over GPUs (routing, dispatch, small grouped GEMMs)."""
     pipeline_hop_s: float = Field(ge=0)
     """Hand-over between two pipeline stages (or llama.cpp layer-split GPUs), per token."""

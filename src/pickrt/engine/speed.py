@@ -266,12 +266,16 @@ def estimate(
     if moe:
         launch *= d.moe_overhead_factor
     per_layer = launch
+    # expert dispatch under TP, scaled by the active parameters per layer against the calibrated model's
+    moe_dispatch = (
+        tpd.moe_layer_s * min(1.0, active_b / max(1, m.layers) / tpd.moe_ref_active_per_layer_b) if moe else 0.0
+    )
     link = None
     if sp.tp > 1:
         link = _link(hw, tpd)
         per_layer += tpd.allreduces_per_layer * tpd.allreduce_s.get(link, max(tpd.allreduce_s.values()))
         if moe:
-            per_layer += tpd.moe_layer_s
+            per_layer += moe_dispatch
     dispatch = 0.0  # per-step communication and expert dispatch: partly hidden behind long memory reads
     if sp.tp > 1:
         dispatch = L * (per_layer - launch)
@@ -361,7 +365,7 @@ def estimate(
                 f"{tpd.allreduces_per_layer} all-reduces over {_link_name(hw, link)} "
                 f"({tpd.allreduce_s.get(link, 0) * 1e6:.0f} us each)"
                 + (
-                    f" and {tpd.moe_layer_s * 1e3:.2f} ms of expert dispatch (small-batch MoE is latency-bound)"
+                    f" and {moe_dispatch * 1e3:.2f} ms of expert dispatch (small-batch MoE is latency-bound)"
                     if moe
                     else ""
                 )
