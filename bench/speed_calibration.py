@@ -16,6 +16,8 @@ Single GPU, llama.cpp (tg128, one stream)
 - [nb3] brand-o/normiebench issue #3: Mac mini M4 16 GB, Llama 3.1 8B Q4_K_M, Metal, tg128 = 20.9.
 - [1029] ml-explore/mlx-examples issue #1029: M3 Max 64 GB (40-core GPU), Llama-3.3-70B 4-bit:
   MLX 9.35 tok/s; llama.cpp Q4_K_M 1.12x slower (8.35) at ~260 prompt tokens.
+- [21024] ggml-org/llama.cpp PR #21024 "Vulkan Repack PoC" (2026-05-15), RTX 3090, Vulkan backend, "before"
+  column: llama 8B Q4_0 tg128 = 146.73; gpt-oss 20B MXFP4 MoE tg128 = 181.32.
 MLX
 - [1029] as above (mlx-lm 0.20.4).
 - [1069] ml-explore/mlx-examples PR #1069: M2 Ultra, Llama 3 70B 16-bit, wired memory: 4.7 tok/s.
@@ -88,6 +90,7 @@ class Row:
     context: int = 512
     fit: str | None = None  # the constant this row was used to set
     label: str = ""
+    backend: str | None = None  # None: the usual one for the hardware
 
 
 def _apple(chip: str, measured: float, **kw) -> Row:
@@ -157,6 +160,18 @@ ROWS = [
         "1029",
         context=256,
     ),
+    Row(
+        "llama.cpp Vulkan",
+        {"gpu": "RTX 3090"},
+        "llama-3.1-8b",
+        "q4_0",
+        "llama-cpp",
+        146.73,
+        "21024",
+        backend="vulkan",
+        fit="vulkan_factor",
+    ),
+    Row("MoE batch 1", {"gpu": "RTX 3090"}, "gpt-oss-20b", "mxfp4_moe", "llama-cpp", 181.32, "21024", backend="vulkan"),
     Row(
         "MLX",
         {"apple": "M3 Max 40-core", "memory": 64},
@@ -333,7 +348,7 @@ def run(row: Row, cat) -> tuple[tuple[float, float] | None, str, str]:
         wl = build_workload(cat, quant=row.quant, context=row.context, users=users)
         wl.model = ModelRef(spec=row.model, label=row.model.id)
     rt = cat.runtimes[row.runtime]
-    backend = (
+    backend = row.backend or (
         "metal" if hw.accel == "apple" else "cpu" if hw.accel == "cpu" else "rocm" if hw.accel == "amd" else "cuda"
     )
     q = wl.quant_spec or cat.find_quant(cat.default_quant.get(row.quant, row.quant))
