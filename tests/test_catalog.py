@@ -43,7 +43,7 @@ def test_facts_that_contradict_the_map(catalog):
     assert catalog.runtimes["fastertransformer"].superseded_by == "tensorrt-llm"
 
 
-@pytest.mark.parametrize("name", ["runtime", "rules", "gpus", "apple", "models", "quants", "profile", "advice"])
+@pytest.mark.parametrize("name", ["runtime", "rules", "gpus", "apple", "models", "quants", "speed", "profile", "advice"])
 def test_schema_files_in_sync(name):
     from pickrt.schemas import render, schemas
 

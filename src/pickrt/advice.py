@@ -29,9 +29,18 @@ class WorkloadOut(_Model):
 
 
 class Speed(_Model):
+    """Speed of the deployment as launched (engine/speed.py). Each range is [lo, hi] tokens/s; null only
+    with the reason in ``basis``."""
+
     decode_tps: Optional[list[float]] = None
+    """Decode per sequence at the workload's concurrency (the sequences the deployment serves at once)."""
+    single_stream_tps: Optional[list[float]] = None
+    """Decode of one sequence alone."""
+    aggregate_tps: Optional[list[float]] = None
+    """Decode tokens/s summed over every sequence in flight (all replicas)."""
     prefill_tps: Optional[list[float]] = None
     concurrent_sequences: Optional[int] = None
+    """Sequences the deployment serves at once (max_sequences x replicas); the rest queue."""
     basis: str = ""
 
 

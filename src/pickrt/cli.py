@@ -96,6 +96,16 @@ def _nonempty(name: str):
     return conv
 
 
+def _bandwidth_arg(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--memory-bandwidth takes a number of GB/s, not {s!r}") from None
+    if not (0 < v <= 20000):
+        raise argparse.ArgumentTypeError(f"--memory-bandwidth must be between 0 and 20000 GB/s, not {s}")
+    return v
+
+
 def _add_work_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the work")
     g.add_argument("--traffic", choices=TRAFFIC, default="chat", help="traffic shape (default: chat, one person)")
@@ -127,6 +137,9 @@ def _add_hw_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
     g.add_argument("--nodes", type=_positive_int("--nodes", _B.MAX_NODES), metavar="N", help="machines (each with --gpus GPUs)")
     g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+    g.add_argument("--memory-bandwidth", type=_bandwidth_arg, metavar="GBps", dest="memory_bandwidth",
+                   help="system RAM bandwidth in GB/s, for the speed of offloaded layers, experts in RAM and CPU-only "
+                        "decode (default: assumed from the CPU platform, and said so)")
     g.add_argument("--cluster", action="store_true",
                    help="when detecting this machine, also ask cluster tools (kubectl, ray, scontrol, sinfo), "
                         "which contact the cluster's servers; off by default")
@@ -193,6 +206,8 @@ def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
         prof = load_profile(a.hardware)
         if a.os:
             prof.os = a.os
+        if getattr(a, "memory_bandwidth", None):
+            prof.memory_bandwidth_gbs = a.memory_bandwidth
         return prof, False
     if _whatif_given(a):
         if a.interconnect and not a.nodes:
@@ -200,10 +215,14 @@ def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
         return whatif_profile(
             catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory, os=a.os,
             cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
+            memory_bandwidth=getattr(a, "memory_bandwidth", None),
         ), False
     from pickrt.detect import detect_host
 
-    return detect_host(cluster=bool(getattr(a, "cluster", False))), True
+    prof = detect_host(cluster=bool(getattr(a, "cluster", False)))
+    if getattr(a, "memory_bandwidth", None):
+        prof.memory_bandwidth_gbs = a.memory_bandwidth
+    return prof, True
 
 
 def _workload(a: argparse.Namespace, catalog):

@@ -102,6 +102,9 @@ class Profile(_Model):
     memory_gb: Optional[GiB] = None
     memory_available_gb: Optional[GiB] = None
     memory_limit_gb: Optional[GiB] = None
+    memory_bandwidth_gbs: Optional[float] = Field(default=None, gt=0, le=20000)
+    """System RAM bandwidth in GB/s when the user gives it (``--memory-bandwidth``); null: pickrt assumes
+    one from the CPU platform (knowledge/hardware/speed.yaml) and says so."""
     gpus: list[GPU] = Field(default_factory=list, max_length=_B.MAX_GPUS_PER_NODE)
     apple: Optional[Apple] = None
     cluster: Optional[Cluster] = None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def schemas() -> dict[str, dict]:
     from pickrt.advice import Advice
-    from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime
+    from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime, SpeedFile
     from pickrt.profile import Profile
 
     return {
@@ -21,6 +21,7 @@ def schemas() -> dict[str, dict]:
         "apple.schema.json": AppleFile.model_json_schema(),
         "models.schema.json": ModelFile.model_json_schema(),
         "quants.schema.json": QuantFile.model_json_schema(),
+        "speed.schema.json": SpeedFile.model_json_schema(),
         "profile.schema.json": Profile.model_json_schema(),
         "advice.schema.json": Advice.model_json_schema(),
     }

@@ -26,7 +26,7 @@ Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
 MAX_FILES = 2000  # YAML files in the shipped catalog and all overlays together
-CACHE_FORMAT = 4  # bump when the cached objects change shape (3: JSON data, keyed by file stats; 4: launch facts)
+CACHE_FORMAT = 5  # bump when the cached objects change shape (3: JSON data, keyed by file stats; 4: launch facts; 5: speed)
 
 
 class CatalogError(Exception):
@@ -49,6 +49,8 @@ class Catalog:
     default_quant: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    speed: Optional[Obj] = None
+    """knowledge/hardware/speed.yaml: system RAM bandwidth by platform, decode overheads (engine/speed.py)."""
 
     # -- lookups -------------------------------------------------------------------------
     def runtime(self, slug: str) -> Optional[Runtime]:
@@ -276,6 +278,8 @@ def _kind(path: Path, root: Path) -> str:
         return "apple"
     if top == "hardware" and name == "quants":
         return "quants"
+    if top == "hardware" and name == "speed":
+        return "speed"
     if top == "models":
         return "models"
     return "unknown"
@@ -301,7 +305,7 @@ def _deep_merge(base: dict, over: dict) -> dict:
 def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     from pydantic import ValidationError
 
-    from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime
+    from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime, SpeedFile
 
     problems: list[str] = []
     raw_runtimes: dict[str, tuple[dict, Path, bytes]] = {}
@@ -314,6 +318,7 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     models: dict[str, ModelSpec] = {}
     quants: dict[str, QuantSpec] = {}
     default_quant: dict[str, str] = {}
+    speed = None
 
     def validate(model, data, path, raw):
         try:
@@ -333,7 +338,8 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
             continue
         if kind == "unknown":
             problems.append(f"{path}:1: not a catalog file: use runtimes/<slug>.yaml, rules/<topic>.yaml, "
-                            "hardware/gpus.yaml, hardware/apple.yaml, hardware/quants.yaml or models/models.yaml")
+                            "hardware/gpus.yaml, hardware/apple.yaml, hardware/quants.yaml, hardware/speed.yaml "
+                            "or models/models.yaml")
             continue
         if not isinstance(data, dict):
             problems.append(f"{path}:1: expected a mapping at the top level")
@@ -387,6 +393,13 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
                 for q in qf.quants:
                     quants[q.id] = q
                 default_quant.update(qf.default_for_format)
+        elif kind == "speed":
+            sf = validate(SpeedFile, data, path, raw)
+            if sf:
+                from pickrt.catalog.speedfile import check, overlay
+
+                check(sf, path, problems, lambda loc: _line_of(raw, loc))
+                speed = sf if speed is None else overlay(speed, sf)
 
     runtimes: dict[str, Runtime] = {}
     for slug, (data, path, raw) in raw_runtimes.items():
@@ -426,7 +439,7 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
         runtimes={s: freeze(runtimes[s]) for s in order}, rules=freeze(list(rules.values())), gpus=freeze(gpus),
         apple_chips=freeze(chips), apple_fraction=fraction, models=freeze(list(models.values())),
         quants=freeze(list(quants.values())), default_quant=default_quant, warnings=warnings,
-        files=[str(p) for p, _ in files],
+        files=[str(p) for p, _ in files], speed=freeze(speed) if speed is not None else None,
     )
 
 

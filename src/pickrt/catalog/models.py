@@ -195,6 +195,15 @@ class Efficiency(_Model):
     source: Optional[str] = None
 
 
+class Performance(_Model):
+    """How the runtime's decode loop behaves, beyond bandwidth efficiency (engine/speed.py)."""
+
+    cuda_graphs: Optional[bool] = None
+    """The decode step is captured as CUDA graphs (vLLM and engines on it, SGLang, TensorRT-LLM, LMDeploy):
+    per-step launch overhead is a fraction of llama.cpp's measured one (hardware/speed.yaml ``decode.cuda_graphs_factor``)."""
+    source: Optional[str] = None
+
+
 class Note(_Model):
     text: str
     source: Optional[str] = None
@@ -307,6 +316,7 @@ class Runtime(_Model):
     features: Features = Field(default_factory=Features)
     memory: Memory = Field(default_factory=Memory)
     efficiency: Efficiency = Field(default_factory=Efficiency)
+    performance: Performance = Field(default_factory=Performance)
     operator_notes: list[Note] = Field(default_factory=list)
     common_failures: list[Failure] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
@@ -559,6 +569,84 @@ class QuantSpec(_Model):
     source: Optional[str] = None
 
 
+class RamPlatform(_Model):
+    """System RAM bandwidth of a CPU platform, matched on the CPU model string (lscpu / sysctl)."""
+
+    match: str = Field(max_length=200)
+    """A regular expression searched (case-insensitive) in the CPU model name."""
+    what: str
+    gbs: float = Field(gt=0, le=20000)
+    """Theoretical peak, GB/s: channels x MT/s x 8 bytes, all channels populated, one socket."""
+    efficiency: float = Field(default=1.0, gt=0, le=1)
+    """Multiplies the runtime's CPU efficiency (NUMA, many-channel servers reach less of the peak)."""
+    source: Optional[str] = None
+
+
+class RamDefault(_Model):
+    lo_gbs: float = Field(gt=0, le=20000)
+    hi_gbs: float = Field(gt=0, le=20000)
+    what: str
+    source: Optional[str] = None
+
+
+class SystemMemory(_Model):
+    default: RamDefault
+    """When the platform is not known: a range, said plainly in the estimate."""
+    apple_cpu_share: float = Field(gt=0, le=1)
+    """Share of an Apple chip's unified-memory bandwidth the CPU cores reach (offloaded layers run there)."""
+    apple_source: Optional[str] = None
+    platforms: list[RamPlatform] = Field(default_factory=list)
+
+
+class TensorParallel(_Model):
+    allreduce_s: dict[str, float]
+    """Latency of one small all-reduce, seconds, by link: ``nvlink`` and ``pcie``."""
+    allreduces_per_layer: int = 2
+    nvlink_gpus: list[str] = Field(default_factory=list)
+    """Regular expressions on the GPU name: GPUs that reach each other over NVLink/NVSwitch or xGMI."""
+    moe_layer_s: float = Field(ge=0)
+    moe_ref_active_per_layer_b: float = Field(gt=0)
+    """Active parameters per layer (billions) of the model ``moe_layer_s`` was calibrated on; smaller MoE
+    layers pay proportionally less."""
+    """Extra per MoE layer when experts are split over GPUs (routing, dispatch, small grouped GEMMs)."""
+    pipeline_hop_s: float = Field(ge=0)
+    """Hand-over between two pipeline stages (or llama.cpp layer-split GPUs), per token."""
+    overlap: float = Field(default=0.0, ge=0, le=1)
+    """Share of the communication/dispatch time hidden behind the step's memory reads (at most the read time)."""
+    source: Optional[str] = None
+
+
+class Decode(_Model):
+    layer_launch_s: dict[str, float]
+    """Fixed cost per layer per decode step, seconds, by backend (kernel launches, synchronisation)."""
+    cuda_graphs_factor: float = Field(gt=0, le=1)
+    default_efficiency: float = Field(gt=0, le=1)
+    vulkan_factor: float = Field(gt=0, le=1)
+    moe_efficiency_factor: float = Field(gt=0, le=1)
+    moe_overhead_factor: float = Field(ge=1)
+    moe_routed_share: float = Field(gt=0, lt=1)
+    """Share of an MoE model's active parameters that are routed experts (the rest: attention, shared
+    experts, embeddings)."""
+    decode_mfu: float = Field(gt=0, le=1)
+    prefill_mfu: float = Field(gt=0, le=1)
+    prefill_range: tuple[float, float]
+    cpu_gflops_per_core: float = Field(gt=0, le=10000)
+    """What one CPU core computes in quantized matmuls, GFLOPS: caps batched CPU decode, gives CPU prefill."""
+    range_lo: float = Field(gt=0, le=1)
+    range_hi: float = Field(ge=1)
+    tensor_parallel: TensorParallel
+    source: Optional[str] = None
+
+
+class SpeedFile(_Model):
+    """knowledge/hardware/speed.yaml: what engine/speed.py needs beyond GPUs and runtimes."""
+
+    as_of: str
+    sources: dict[str, Union[str, Source]] = Field(default_factory=dict)
+    system_memory: SystemMemory
+    decode: Decode
+
+
 class GpuFile(_Model):
     as_of: str
     sources: dict[str, Union[str, Source]] = Field(default_factory=dict)
@@ -588,6 +676,6 @@ __all__ = [
     "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Checkpoint", "Condition",
     "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "LayerGroupSpec", "Memory", "ModelFile",
     "ModelSpec", "MultiGpu", "MultiNode", "Note", "Platform", "QuantFile", "QuantFormat",
-    "QuantSpec", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source", "Status",
-    "Step", "Target", "Zone",
+    "QuantSpec", "Performance", "RamPlatform", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source",
+    "SpeedFile", "Status", "Step", "Target", "Zone",
 ]

@@ -260,19 +260,21 @@ def _modelless_deployment(e: Eval, catalog: Catalog, hw: HwView, wl: Workload) -
 
 
 def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
+    """The speed of ``e``'s deployment as launched (``e.dep`` when the engine built one)."""
     from pickrt.engine.speed import estimate
 
     if e.fit is None or e.backend is None:
         return None
-    if e.dep is not None and "dep" in estimate.__code__.co_varnames[:estimate.__code__.co_argcount + estimate.__code__.co_kwonlyargcount]:
-        est = estimate(e.rt, hw, wl, e.backend, e.fit, dep=e.dep)
-    else:
-        est = estimate(e.rt, hw, wl, e.backend, e.fit)
+    est = estimate(e.rt, hw, wl, e.backend, e.fit, e.dep)
     if est is None:
         return None
+
+    def rng(x):
+        return list(x) if x else None
+
     return record(
-        "Speed", decode_tps=list(est.decode_tps) if est.decode_tps else None,
-        prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
+        "Speed", decode_tps=rng(est.decode_tps), single_stream_tps=rng(est.single_stream_tps),
+        aggregate_tps=rng(est.aggregate_tps), prefill_tps=rng(est.prefill_tps),
         concurrent_sequences=est.concurrent_sequences, basis=est.basis,
     )
 

@@ -8,7 +8,7 @@ accelerator family, how much memory each kind of runtime can use, how many nodes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from pickrt.catalog import Catalog
 from typing import TYPE_CHECKING
@@ -67,6 +67,8 @@ class HwView:
     apple_tb5: bool = False
     rosetta: bool = False
     classes: set[str] = field(default_factory=set)
+    speed_data: Optional[Any] = None
+    """The catalog's knowledge/hardware/speed.yaml (RAM bandwidth by platform, decode overheads)."""
 
     @property
     def label(self) -> str:
@@ -148,6 +150,7 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
     hv = HwView(
         profile=profile, os=profile.os, arch=profile.arch, accel=accel, gpus=primary if primary else [],
         nodes=nodes, interconnect=interconnect, system_gb=effective_memory_gb(profile),
+        speed_data=getattr(catalog, "speed", None),
     )
     if accel == "apple":
         chip = apple_chip
@@ -232,6 +235,7 @@ def whatif_profile(
     cpu_only: bool = False,
     nodes: Optional[int] = None,
     interconnect: Optional[str] = None,
+    memory_bandwidth: Optional[float] = None,
 ) -> Profile:
     """A fully simulated profile from what-if flags: nothing of the host leaks in.
 
@@ -247,7 +251,10 @@ def whatif_profile(
         raise InputError("--apple cannot be combined with --gpu or --cpu-only (a Mac has no discrete GPU)")
     if gpu and cpu_only:
         raise InputError("--gpu and --cpu-only contradict each other")
-    prof = record("Profile", simulated=True, memory_gb=memory)
+    bw_ok = isinstance(memory_bandwidth, (int, float)) and not isinstance(memory_bandwidth, bool)
+    if memory_bandwidth is not None and not (bw_ok and 0 < memory_bandwidth <= 20000):
+        raise InputError(f"memory bandwidth must be a number of GB/s between 0 and 20000, not {memory_bandwidth!r}")
+    prof = record("Profile", simulated=True, memory_gb=memory, memory_bandwidth_gbs=memory_bandwidth)
     if apple:
         m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s+(?:pro|max|ultra))?)(?:\s+(\d+)[- ]?core(?:\s+gpu)?)?\s*$", apple, re.I)
         chip = catalog.find_apple(_chip_family(m.group(1))) if m else None

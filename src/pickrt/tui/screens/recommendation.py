@@ -99,7 +99,7 @@ class RecommendationScreen(Screen):
                     lo, hi = speed.decode_tps
                     run.append("\nSpeed     " if run else "Speed     ", style="bold")
                     run.append(f"about {lo:.0f}-{hi:.0f} tokens/s per user"
-                               + (f", {speed.concurrent_sequences} sequences fit the KV cache" if speed.concurrent_sequences else ""))
+                               + (f", {speed.concurrent_sequences} sequences at once" if (speed.concurrent_sequences or 0) > 1 else ""))
                 if adv.model_suggestions:
                     names = ", ".join(f"{x.model} ({x.quant})" for x in adv.model_suggestions[:3])
                     run.append("\nModels    " if run else "Models    ", style="bold")
