@@ -17,6 +17,13 @@ def _mid(speed) -> Optional[float]:
     return math.sqrt(max(lo, 1e-9) * max(hi, 1e-9))
 
 
+def _mid_single(speed) -> Optional[float]:
+    pair = getattr(speed, "single_stream_tps", None) if speed is not None else None
+    if not pair:
+        return None
+    return math.sqrt(max(pair[0], 1e-9) * max(pair[1], 1e-9))
+
+
 def tradeoff(e, rec) -> str:
     """One line a senior operator would write about this alternative against the pick: its own
     trade-off (status, quant, capacity, split, placement, speed), not the winner's reason."""
@@ -50,8 +57,17 @@ def tradeoff(e, rec) -> str:
             bits.append(f"about {1 / ratio:.1f}x slower per sequence here" if ratio < 0.67 else f"about {round((1 - ratio) * 100)}% slower per sequence here")
         elif ratio > 1.15:
             bits.append(f"about {round((ratio - 1) * 100)}% faster per sequence, but ranked below for this workload")
-        elif not bits:
-            bits.append("about as fast here")
+        else:
+            # per-sequence speed ties at high concurrency (capped by compute and KV reads): the
+            # single stream still tells the runtimes apart
+            s1, s2 = _mid_single(e.speed), _mid_single(rec.speed)
+            r1 = s1 / s2 if s1 and s2 else 1.0
+            if r1 < 0.85:
+                bits.append(f"as fast per sequence under this load, {1 / r1:.1f}x slower for one stream")
+            elif r1 > 1.15:
+                bits.append(f"as fast per sequence under this load, {r1:.1f}x faster for one stream")
+            elif not bits:
+                bits.append("about as fast here")
     own = [t for w, t in sorted(e.reasons, key=lambda x: -x[0]) if w >= 1 and t not in {x for _, x in rec.reasons}]
     if own and len(bits) < 2:
         bits.append(f"its own edge: {own[0]}")
