@@ -25,7 +25,7 @@ from pickrt.catalog.plain import Obj, freeze
 Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
-CACHE_FORMAT = 2  # bump when the cached objects change shape
+CACHE_FORMAT = 3  # bump when the cached objects change shape
 
 
 class CatalogError(Exception):
