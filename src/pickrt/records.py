@@ -25,9 +25,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
                 "cluster", "probes", "simulated"),
     "WorkloadOut": ("traffic", "users", "quant", "model", "context", "goal", "needs", "runtime"),
     "Speed": ("decode_tps", "prefill_tps", "concurrent_sequences", "basis"),
-    "Recommendation": ("runtime", "name", "zone", "reasons", "operator_notes", "install", "serve", "endpoint", "speed"),
-    "Alternative": ("runtime", "name", "zone", "reasons", "speed"),
-    "Listed": ("runtime", "name", "reasons"),
+    "Recommendation": ("runtime", "name", "zone", "reasons", "kinds", "operator_notes", "install", "serve", "endpoint",
+                       "speed"),
+    "Alternative": ("runtime", "name", "zone", "reasons", "kinds", "speed"),
+    "Listed": ("runtime", "name", "reasons", "kinds"),
     "ModelFit": ("fits", "required_gb", "available_gb", "quant", "detail", "offload", "weights_gb", "kv_cache_gb",
                  "overhead_gb", "gpu_layers", "runtime"),
     "Suggestion": ("model", "quant", "required_gb", "available_gb", "decode_tps", "get", "note"),
@@ -45,7 +46,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "Suggestion": {"note": ""},
     "Advice": {"schema_version": 1},
 }
-_LISTS = {"instances", "flags", "gpus", "nodes", "probes", "needs", "reasons", "operator_notes", "alternatives",
+_LISTS = {"instances", "flags", "gpus", "nodes", "probes", "needs", "reasons", "kinds", "operator_notes", "alternatives",
           "rejected", "companions", "model_suggestions", "warnings"}
 
 

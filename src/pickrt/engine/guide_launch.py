@@ -70,10 +70,14 @@ class _FitShim:
 
 def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: str, backend: Optional[str],
                *, recommended: bool) -> Launch:
-    from pickrt.engine.guide_plan import bind_facts, LOCAL
     from pickrt.render.commands import fill, model_values
 
-    if rt.kind == "bridge" or backend is None:
+    if rt.kind == "bridge":
+        vals = model_values(rt, None, catalog)
+        out = Launch(values=vals, serve=_fill_rest(fill(rt.serve, vals), vals) if rt.serve else None)
+        _bind_localhost(rt, out)
+        return out
+    if backend is None:
         return Launch()
     rec = adv.recommendation if recommended else None
     dep = getattr(rec, "deployment", None) if rec is not None else None
@@ -112,26 +116,32 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
         out.serve = rec.serve if rec is not None else (fill(rt.serve, vals) if rt.serve else None)
         if out.serve:
             out.serve = _fill_parallel(_fill_rest(out.serve, vals), adv)
-            facts = bind_facts(rt)
-            if facts and facts[0] == "flag" and facts[2] is not None and facts[2] not in LOCAL and facts[1] not in out.serve:
-                cmd, sep, comment = out.serve.partition("  # ")
-                out.serve = f"{cmd.rstrip()} {facts[1]} 127.0.0.1" + (f"  # {comment}" if sep else "")
-                out.bind_added = True
+            _bind_localhost(rt, out)
     if out.serve:
         out.serve = _os_cmd(os_, out.serve)
     out.get_starts_server = any(_starts_server(rt, g) for g in out.get)
-    if not out.get and not out.get_prose and not out.have_file and not rt.serve and ref is not None:
-        spec = ref.spec
-        if "gguf" in rt.quant_formats and spec.gguf_repo:
-            out.hf_download = f'hf download {spec.gguf_repo} --include "*{vals.get("quant", "")}*" --local-dir .'
-        elif spec.hf_repo:
-            out.hf_download = f"hf download {spec.hf_repo}"
+    if not out.get and not out.get_prose and not out.have_file and not rt.serve:
+        if "gguf" in rt.quant_formats and vals.get("gguf_repo"):
+            out.hf_download = f'hf download {vals["gguf_repo"]} --include "*{vals.get("quant", "")}*" --local-dir .'
+        elif vals.get("hf_repo"):
+            out.hf_download = f"hf download {vals['hf_repo']}"
     model = vals.get("model", "")
     if model.endswith(".gguf") and not out.have_file:
         out.made_up_file = model
         out.file_repo = ref.spec.gguf_repo if ref is not None and ref.spec.gguf_repo else vals.get("gguf_repo")
     out.request_model = _request_model(rt, vals)
     return out
+
+
+def _bind_localhost(rt: Runtime, out: Launch) -> None:
+    """A server whose default is every interface gets an explicit localhost bind (until the deployment's bind)."""
+    from pickrt.engine.guide_plan import LOCAL, bind_facts
+
+    facts = bind_facts(rt)
+    if out.serve and facts and facts[0] == "flag" and facts[2] is not None and facts[2] not in LOCAL and facts[1] not in out.serve:
+        cmd, sep, comment = out.serve.partition("  # ")
+        out.serve = f"{cmd.rstrip()} {facts[1]} 127.0.0.1" + (f"  # {comment}" if sep else "")
+        out.bind_added = True
 
 
 def _uses_hf_repo(rt: Runtime, vals: dict[str, str]) -> bool:

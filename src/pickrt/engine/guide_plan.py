@@ -212,13 +212,12 @@ def _instead(adv: Advice) -> str:
 
 
 def _own_reason(alt) -> str:
-    """The alternative's own trade-off: its first reason that is not its rank below the pick."""
-    kinds = list(getattr(alt, "kinds", None) or [])
-    for i, r in enumerate(alt.reasons):
-        if i < len(kinds) and kinds[i] == "rank":
-            continue
-        return r
-    return alt.reasons[0] if alt.reasons else alt.name
+    """The alternative's own trade-off (not its rank below the pick); after "pickrt's own pick" where it is."""
+    kinds = list(getattr(alt, "kinds", None) or []) + ["rule"] * len(alt.reasons)
+    own = [r for r, k in zip(alt.reasons, kinds) if k not in ("rank", "pick")]
+    pick = [r for r, k in zip(alt.reasons, kinds) if k == "pick"]
+    head = own[0] if own else (alt.reasons[-1] if alt.reasons else alt.name)
+    return f"{pick[0]}: {head}" if pick and own else (pick[0] if pick else head)
 
 
 def _engine_pick(adv: Advice, catalog: Catalog) -> Optional[tuple[str, str, Runtime]]:

@@ -199,8 +199,9 @@ def _model_line(p: GuidePlan) -> str:
     ln, f = p.launch, p.launch.fit
     if ln.default_model:
         return (f"You named no model (`--model`), so the commands below use `{ln.request_model}`"
-                + (f" at **{ln.quant}**" if ln.quant else "") + ", the model the advice's serve command names: "
-                "a small first test. pickrt checked no memory fit for it; the models listed below fit here.")
+                + (f" at **{ln.quant}**" if ln.quant else "") + ", pickrt's small default for a first test (the same "
+                "as in `pickrt --json`); pickrt checked no memory fit for it."
+                + (" The models listed below fit here with this workload." if ln.suggestions else ""))
     name = f"**{ln.model}**" + (f" ({ln.repo})" if ln.repo else "")
     if f is None:
         return f"{name}" + (f" at **{ln.quant}**" if ln.quant else "") + f", {ln.why}."
@@ -222,7 +223,8 @@ def suggestions(p: GuidePlan) -> Optional[str]:
     for s in ln.suggestions:
         tps = f", about {s.decode_tps[0]:.0f}-{s.decode_tps[1]:.0f} tokens/s" if s.decode_tps else ""
         get = f": `{s.get}`" if s.get and not re.match(r"^(open|download|visit|use)\b", s.get, re.I) else ""
-        items.append(f"{s.model} ({s.note}) at {s.quant}: {s.required_gb:.1f} of {s.available_gb:.1f} GiB{tps}{get}")
+        items.append(f"{s.model}" + (f", {s.note}," if s.note else "") + f" at {s.quant}: {s.required_gb:.1f} of "
+                     f"{s.available_gb:.1f} GiB{tps}{get}")
     return f"{lead} (pickrt's suggestions, largest first):\n\n" + bullets(items)
 
 
