@@ -17,24 +17,25 @@ APPLE_SILICON = "Apple Silicon"
 
 
 def retarget_os(profile, os_name: Optional[str]) -> tuple[object, list[str]]:
-    """(profile for ``os_name``, the assumptions made, as sentences). Pure; never mutates ``profile``."""
-    if not os_name:
+    """(profile for ``os_name``, the assumptions made, as sentences). Pure; never mutates ``profile``.
+
+    Nothing changes when the profile is already for ``os_name``.
+    """
+    if not os_name or profile.os == os_name:
         return profile, []
     apple = getattr(profile, "apple", None)
     has_chip = bool(apple is not None and apple.chip)
     if os_name == "macos":
-        if has_chip:
-            return (profile if profile.os == "macos" else profile.model_copy(update={"os": "macos"})), []
+        if has_chip or profile.gpus:
+            return profile.model_copy(update={"os": "macos"}), []
         mem = profile.memory_gb
         new = profile.model_copy(update={
             "os": "macos", "arch": "arm64", "gpus": [], "cluster": None,
             "apple": record("Apple", chip=APPLE_SILICON, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem)),
         })
-        said = (f"with {mem:g} GiB of unified memory (this machine's memory)" if mem else "of unknown memory (give `--memory GB`)")
+        said = (f"with {round(mem):g} GiB of unified memory (this machine's memory)" if mem else "of unknown memory (give `--memory GB`)")
         return new, [f"No Apple chip given: this macOS guide assumes an Apple Silicon Mac {said}; "
                      "`--apple CHIP` (e.g. \"M3 Max\") names yours."]
-    if profile.os == os_name and not has_chip:
-        return profile, []
     update: dict = {"os": os_name}
     notes: list[str] = []
     if has_chip:

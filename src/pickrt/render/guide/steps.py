@@ -131,8 +131,10 @@ def _service_first(p: GuidePlan, cmd: str) -> list[str]:
                     "", fence(health, p.lang), ""]
         if p.launch.env and st.env:
             out += [f"The {what} does not read your shell's variables: {autolink(nodot(st.env))}.", ""]
-    out += ["Only if nothing serves yet (another install path, or no service manager: containers, some WSL set-ups), "
-            "start the server yourself in another terminal and leave it running:", "", fence(cmd, p.lang), ""]
+    why = ("no systemd: containers, some WSL set-ups" if any(st.how == "service" for st in p.starts)
+           else "the app is not open, or you installed it another way")
+    out += [f"Only if nothing serves yet ({why}), start the server yourself in another terminal and leave it running:",
+            "", fence(cmd, p.lang), ""]
     return out
 
 
