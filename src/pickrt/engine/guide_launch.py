@@ -135,7 +135,7 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
 
 def _bind_localhost(rt: Runtime, out: Launch) -> None:
     """A server whose default is every interface gets an explicit localhost bind (until the deployment's bind)."""
-    from pickrt.engine.guide_plan import LOCAL, bind_facts
+    from pickrt.engine.guide_bind import LOCAL, bind_facts
 
     facts = bind_facts(rt)
     if out.serve and facts and facts[0] == "flag" and facts[2] is not None and facts[2] not in LOCAL and facts[1] not in out.serve:

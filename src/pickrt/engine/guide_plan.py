@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
 from pickrt.engine.gates import OS_NAME, backend_for, platform_gate
+from pickrt.engine.guide_bind import LOCAL, bind_facts
 from pickrt.engine.guide_launch import Launch, launch_for
 from pickrt.engine.hardware import HwView, view
 from pickrt.errors import NoRuntimeError
@@ -298,35 +299,6 @@ def _docker(rt: Runtime, os_: str, backend: Optional[str], vals: dict[str, str])
 
 
 # ---- binding ------------------------------------------------------------------------------------------
-
-# How a server is told which address to listen on, and what it listens on when not told; used where the
-# runtime's catalog entry has no `api.bind` yet. (how, option, default); default None: pickrt does not know.
-_BIND: dict[str, tuple[str, str, Optional[str]]] = {
-    "ollama": ("env", "OLLAMA_HOST", "127.0.0.1"),  # catalog api.bind_default; docs/faq.mdx
-    "llama-cpp": ("flag", "--host", "127.0.0.1"),  # tools/server/README.md: --host (default: 127.0.0.1)
-    "llamafile": ("flag", "--host", "127.0.0.1"),  # llama.cpp server options
-    "mlx-lm": ("flag", "--host", "127.0.0.1"),  # mlx_lm/SERVER.md: "port 8080 of the localhost"
-    "vllm": ("flag", "--host", "0.0.0.0"),  # binds (args.host or "", port): every interface
-    "sglang": ("flag", "--host", "127.0.0.1"),  # ServerArgs.host = "127.0.0.1"
-    "tensorrt-llm": ("flag", "--host", None),  # the catalog's serve command passes --host 127.0.0.1
-    "tgi": ("flag", "--hostname", "0.0.0.0"),  # text-generation-launcher --hostname default 0.0.0.0
-    "lmdeploy": ("flag", "--server-name", "0.0.0.0"),  # lmdeploy serve api_server --server-name default 0.0.0.0
-    "tabbyapi": ("flag", "--host", "127.0.0.1"),  # catalog api.bind_default
-    "localai": ("flag", "--address", "0.0.0.0"),  # default ":8080"; the catalog's serve command binds 127.0.0.1
-    "open-webui": ("flag", "--host", "0.0.0.0"),  # open_webui/__init__.py: serve(host="0.0.0.0", port=8080)
-    "lm-studio": ("setting", "Serve on Local Network", "127.0.0.1"),  # lmstudio.ai/docs/developer/core/server/serve-on-network
-    "ray-serve": ("config", "`host: 0.0.0.0` under `http_options` in config.yaml", "127.0.0.1"),  # Serve HTTPOptions.host
-}
-LOCAL = ("127.0.0.1", "localhost", "::1")
-
-
-def bind_facts(rt: Runtime) -> Optional[tuple[str, str, Optional[str]]]:
-    """(how, option, default) from the catalog's ``api.bind`` where it has one, else the table above."""
-    b = getattr(rt.api, "bind", None)
-    if b is not None and getattr(b, "how", None):
-        return b.how, b.option, b.default
-    return _BIND.get(rt.slug)
-
 
 def _bind(rt: Runtime, launch: Launch) -> Bind:
     facts = bind_facts(rt)

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from pickrt.engine.guide_plan import GuidePlan
 
 PIP = re.compile(r"(?:^|&&|;|\|)\s*(?:sudo\s+)?(?:uv\s+pip|pip3?|python3?\s+-m\s+pip)\s+install\b")
-OS_NAME = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 
 
 def title(p: GuidePlan) -> str:
