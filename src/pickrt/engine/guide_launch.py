@@ -54,6 +54,12 @@ class Launch:
     suggestions: list[Any] = field(default_factory=list)
     default_model: bool = False
     """No model was named: the commands use the deployment's default first model."""
+    make: Optional[str] = None
+    """No published checkpoint for this quant: the step that makes one (the deployment's checkpoint.make)."""
+    notes: list[str] = field(default_factory=list)
+    """Why the launch is what it is (the deployment's notes: context scaling, KV dtype, queueing...)."""
+    split: Optional[str] = None
+    """How the deployment spreads over GPUs and machines, in words (None on one device)."""
 
 
 class _Q:
@@ -83,7 +89,7 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
     dep = getattr(rec, "deployment", None) if rec is not None else None
     mf = adv.model_fit if adv.model_fit is not None and getattr(adv.model_fit, "runtime", None) in (None, rt.slug) else None
     ref = wl.model
-    quant = (dep.quant if dep is not None else mf.quant if mf is not None else None) or rt.default_quant
+    quant = (_at(dep, "quant") if dep is not None else mf.quant if mf is not None else None) or rt.default_quant
     vals = model_values(rt, wl, catalog, _FitShim(quant) if quant else None)
     vals["bits"] = _bits(vals.get("bits", ""))
     out = Launch(quant=quant, fit=mf, users=wl.users, context=wl.context, values=vals,
@@ -102,9 +108,12 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
         out.why = "pickrt's first model here: you named none"
     # the commands: the deployment's, else the advice's serve and the runtime's download template
     if dep is not None:
-        cmds = dep.commands
-        out.get, out.serve, out.verify = list(cmds.get or []), cmds.serve, cmds.verify
-        out.env, out.context, out.max_sequences = dict(dep.env or {}), dep.context, dep.max_sequences
+        cmds = _at(dep, "commands")
+        out.get, out.serve, out.verify = list(_at(cmds, "get") or []), _at(cmds, "serve"), _at(cmds, "verify")
+        out.env, out.context, out.max_sequences = dict(_at(dep, "env") or {}), _at(dep, "context"), _at(dep, "max_sequences")
+        out.make = _at(_at(dep, "checkpoint"), "make")
+        out.notes = list(_at(dep, "notes") or [])
+        out.split = _split_words(dep)
     else:
         line = fill(rt.get_model, vals) if rt.get_model else None
         if line and not out.have_file:
@@ -131,6 +140,28 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
         out.file_repo = ref.spec.gguf_repo if ref is not None and ref.spec.gguf_repo else vals.get("gguf_repo")
     out.request_model = _request_model(rt, vals)
     return out
+
+
+def _at(obj: Any, name: str) -> Any:
+    """A field of a record, a pydantic model or a dict (the advice comes in all three)."""
+    if obj is None:
+        return None
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _split_words(dep: Any) -> Optional[str]:
+    tp, pp, reps = _at(dep, "tensor_parallel") or 1, _at(dep, "pipeline_parallel") or 1, _at(dep, "replicas") or 1
+    gpus, nodes = _at(dep, "gpus") or 0, _at(dep, "nodes") or 1
+    if tp <= 1 and pp <= 1 and reps <= 1:
+        return None
+    parts = []
+    if tp > 1:
+        parts.append(f"tensor parallel over {tp} GPUs")
+    if pp > 1:
+        parts.append(f"pipeline parallel over {pp} " + ("machines" if nodes > 1 else "stages"))
+    if reps > 1:
+        parts.append(f"{reps} replicas of {gpus} GPU{'s' if gpus != 1 else ''} each")
+    return ", ".join(parts)
 
 
 def _bind_localhost(rt: Runtime, out: Launch) -> None:

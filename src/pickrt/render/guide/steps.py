@@ -114,6 +114,15 @@ def serve(p: GuidePlan) -> str:
     if ln.env:
         out += ["The variables before the command are the deployment's: "
                 + ", ".join(f"`{k}={v}`" for k, v in ln.env.items()) + ".", ""]
+    launch = []
+    if ln.split:
+        launch.append(f"**Split:** {ln.split}.")
+    if ln.max_sequences and ln.context and ln.model:
+        launch.append(f"**Capacity:** {ln.max_sequences} sequence{'s' if ln.max_sequences != 1 else ''} at once, up to "
+                      f"{ln.context} tokens each; further requests wait in the queue.")
+    launch += [f"{cap(nodot(n))}." for n in ln.notes]
+    if launch:
+        out += [bullets(launch), ""]
     out.append(bullets(api_facts(p)))
     return "\n".join(out)
 
@@ -162,6 +171,8 @@ def get_model(p: GuidePlan) -> str:
     if ln.have_file:
         out.append(f"You already have the weights: `{ln.file_arg}`. The serve command below loads that file.")
         return "\n".join(out)
+    if ln.make:
+        out += [f"No published {ln.quant} checkpoint is known for {ln.model or 'this model'}: {nodot(ln.make)}.", ""]
     wd = f", inside the `{p.workdir}` folder the install cloned" if p.workdir else ""
     if ln.get_prose:
         out.append(cap(nodot(ln.get_prose)) + ".")
