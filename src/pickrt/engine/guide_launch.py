@@ -60,6 +60,8 @@ class Launch:
     """Why the launch is what it is (the deployment's notes: context scaling, KV dtype, queueing...)."""
     split: Optional[str] = None
     """How the deployment spreads over GPUs and machines, in words (None on one device)."""
+    suggested: Any = None
+    """No model named: the suggestion the deployment launches (the advice's first ``model_suggestions``)."""
 
 
 class _Q:
@@ -106,6 +108,11 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
     else:
         out.default_model = True
         out.why = "pickrt's first model here: you named none"
+        first = out.suggestions[0] if out.suggestions else None
+        if dep is not None and first is not None and _at(dep, "checkpoint") is not None:
+            # the deployment launches the first suggestion (its note says so): name it, with its memory
+            out.suggested, out.model, out.suggestions = first, first.model, out.suggestions[1:]
+            out.why = "the largest model pickrt suggests here: you named none"
     # the commands: the deployment's, else the advice's serve and the runtime's download template
     if dep is not None:
         cmds = _at(dep, "commands")

@@ -121,6 +121,10 @@ def _memory(p: GuidePlan, runs: list[str]) -> list[str]:
     if rt.kind == "bridge":
         return ["**Memory:** little of its own; the model's memory is the engine's business."]
     f = ln.fit
+    if f is None and ln.suggested is not None:
+        sg = ln.suggested
+        return [f"**Memory:** {sg.model} at {sg.quant} needs {sg.required_gb:.1f} GiB; {sg.available_gb:.1f} GiB usable "
+                f"with {rt.name}: fits."]
     if f is None:
         if ln.default_model and ln.suggestions:
             return ["**Memory:** you named no model; the ones listed under [Get a model that fits](#get-a-model-that-fits) "

@@ -210,6 +210,11 @@ def get_model(p: GuidePlan) -> str:
 
 def _model_line(p: GuidePlan) -> str:
     ln, f = p.launch, p.launch.fit
+    if ln.suggested is not None:
+        sg = ln.suggested
+        tps = f", about {sg.decode_tps[0]:.0f}-{sg.decode_tps[1]:.0f} tokens/s" if sg.decode_tps else ""
+        return (f"You named no model (`--model`): pickrt launches **{sg.model}** ({sg.note}) at **{ln.quant}**, "
+                f"{ln.why.split(':')[0]}: {sg.required_gb:.1f} of {sg.available_gb:.1f} GiB usable{tps}.")
     if ln.default_model:
         return (f"You named no model (`--model`), so the commands below use `{ln.request_model}`"
                 + (f" at **{ln.quant}**" if ln.quant else "") + ", pickrt's small default for a first test (the same "
@@ -231,7 +236,8 @@ def suggestions(p: GuidePlan) -> Optional[str]:
     ln = p.launch
     if not ln.suggestions or not (ln.default_model or (ln.fit is not None and not ln.fit.fits)):
         return None
-    lead = "Models that fit here with this workload" if ln.default_model else "Models that fit here instead"
+    lead = ("Other models that fit here with this workload" if ln.suggested is not None else
+            "Models that fit here with this workload" if ln.default_model else "Models that fit here instead")
     items = []
     for s in ln.suggestions:
         tps = f", about {s.decode_tps[0]:.0f}-{s.decode_tps[1]:.0f} tokens/s" if s.decode_tps else ""
