@@ -58,7 +58,16 @@ def _profile_file(tmp_path: Path, **fields) -> str:
 # ---- the guide and --json agree (property) ------------------------------------------------------------
 
 GPUS = ["RTX 4090", "RTX 3060", "H100 SXM", "A100 80GB", "L40S", "MI300X", "Arc B580", "RTX 5090", "T4"]
-MODELS = [None, "llama-3.1-8b", "qwen3-32b", "llama-3.1-70b", "gpt-oss-20b", "deepseek-v3", "gemma-3-27b", "mixtral-8x7b"]
+MODELS = [
+    None,
+    "llama-3.1-8b",
+    "qwen3-32b",
+    "llama-3.1-70b",
+    "gpt-oss-20b",
+    "deepseek-v3",
+    "gemma-3-27b",
+    "mixtral-8x7b",
+]
 
 
 @st.composite
@@ -107,14 +116,24 @@ def test_guide_and_json_agree_on_serve_command_and_quant(capsys, args):
     quant = dep["quant"] if dep else (fit["quant"] if fit else None)
     if quant and adv["workload"]["model"]:
         assert f"at **{quant}**" in _section(guide, "Get a model that fits"), (args, quant)
-        assert not re.search(r"at \*\*(?!%s\*\*)[\w:.-]+\*\*" % re.escape(quant), _section(guide, "Get a model that fits"))
+        assert not re.search(
+            rf"at \*\*(?!{re.escape(quant)}\*\*)[\w:.-]+\*\*", _section(guide, "Get a model that fits")
+        )
 
 
 # ---- order and OS of every step ---------------------------------------------------------------------------
 
 # Commands that belong to another OS than the guide's (the container section is OS-neutral and skipped).
 FOREIGN = {
-    "linux": [r"^brew\b", r"\bwinget\b", r"\birm\b.*\biex\b", r"\.ps1\b", r"\blaunchctl\b", r"\bxcode-select\b", r"\$env:"],
+    "linux": [
+        r"^brew\b",
+        r"\bwinget\b",
+        r"\birm\b.*\biex\b",
+        r"\.ps1\b",
+        r"\blaunchctl\b",
+        r"\bxcode-select\b",
+        r"\$env:",
+    ],
     "macos": [r"\bwinget\b", r"\birm\b.*\biex\b", r"\.ps1\b", r"\bsystemctl\b", r"\bapt(-get)?\b", r"\$env:"],
     "windows": [r"^brew\b", r"\bsystemctl\b", r"\blaunchctl\b", r"\bapt(-get)?\b", r"\|\s*(ba)?sh\b", r"^source\b"],
 }
@@ -134,8 +153,12 @@ def _hw(slug: str, os_: str) -> list[str]:
     return ["--cpu-only", "--memory", "32", "--os", os_]
 
 
-CASES = [(s, o) for s, rt in CATALOG.runtimes.items() for o in OSES
-         if _native(s, o) and rt.kind == "engine" and not rt.superseded_by]
+CASES = [
+    (s, o)
+    for s, rt in CATALOG.runtimes.items()
+    for o in OSES
+    if _native(s, o) and rt.kind == "engine" and not rt.superseded_by
+]
 
 
 @pytest.mark.parametrize("slug,os_", CASES, ids=[f"{s}-{o}" for s, o in CASES])
@@ -174,16 +197,28 @@ def test_server_is_up_before_the_download(capsys, slug, os_):
 
 
 def test_ollama_linux_checks_the_systemd_service_before_pull(capsys):
-    code, out, _ = _run(capsys, ["guide", "--runtime", "ollama", "--gpu", "RTX 4090", "--os", "linux", "--model", "llama-3.1-8b"])
+    code, out, _ = _run(
+        capsys, ["guide", "--runtime", "ollama", "--gpu", "RTX 4090", "--os", "linux", "--model", "llama-3.1-8b"]
+    )
     assert code == 0
-    order = [out.index(x) for x in ("curl -fsSL https://ollama.com/install.sh | sh", "systemctl status ollama",
-                                   "\nollama serve\n", "ollama pull llama3.1:8b", "/v1/chat/completions")]
+    order = [
+        out.index(x)
+        for x in (
+            "curl -fsSL https://ollama.com/install.sh | sh",
+            "systemctl status ollama",
+            "\nollama serve\n",
+            "ollama pull llama3.1:8b",
+            "/v1/chat/completions",
+        )
+    ]
     assert order == sorted(order)
 
 
 def test_ollama_macos_checks_the_app_and_windows_the_background_app(capsys):
-    for args, check in ((["--apple", "M3 Max"], "curl http://127.0.0.1:11434/"),
-                        (["--gpu", "RTX 4090", "--os", "windows"], "curl.exe http://127.0.0.1:11434/")):
+    for args, check in (
+        (["--apple", "M3 Max"], "curl http://127.0.0.1:11434/"),
+        (["--gpu", "RTX 4090", "--os", "windows"], "curl.exe http://127.0.0.1:11434/"),
+    ):
         code, out, _ = _run(capsys, ["guide", "--runtime", "ollama", *args])
         assert code == 0
         serve = _section(out, "Serve")
@@ -214,10 +249,28 @@ def test_install_for_other_hardware_only_is_a_warning(capsys, tmp_path):
     d = tmp_path / "overlay" / "runtimes"
     d.mkdir(parents=True)
     src = (Path(__file__).parents[1] / "knowledge" / "runtimes" / "vllm.yaml").read_text()
-    src = re.sub(r"  linux:\n(  - .*\n(    .*\n)*)+", "  linux:\n  - run: uv pip install vllm --torch-backend=auto\n    backends: [cuda]\n", src, count=1)
+    src = re.sub(
+        r"  linux:\n(  - .*\n(    .*\n)*)+",
+        "  linux:\n  - run: uv pip install vllm --torch-backend=auto\n    backends: [cuda]\n",
+        src,
+        count=1,
+    )
     (d / "vllm.yaml").write_text(src)
-    code, out, err = _run(capsys, ["guide", "--runtime", "vllm", "--cpu-only", "--memory", "64", "--os", "linux",
-                                   "--knowledge", str(tmp_path / "overlay")])
+    code, out, err = _run(
+        capsys,
+        [
+            "guide",
+            "--runtime",
+            "vllm",
+            "--cpu-only",
+            "--memory",
+            "64",
+            "--os",
+            "linux",
+            "--knowledge",
+            str(tmp_path / "overlay"),
+        ],
+    )
     assert code == 0, err
     install = _section(out, "Install")
     assert "> **Warning:**" in install and "a CPU-only machine" in install and "torch-backend=auto" not in install
@@ -237,8 +290,13 @@ def test_os_macos_on_a_linux_machine_assumes_apple_silicon_and_says_so(capsys, t
 
 
 def test_os_keeps_the_gpus_and_memory_given(capsys, tmp_path):
-    host = _profile_file(tmp_path, os="linux", arch="x86_64", memory_gb=64,
-                         gpus=[{"vendor": "nvidia", "name": "GeForce RTX 4090", "vram_gb": 24, "compute_capability": "8.9"}])
+    host = _profile_file(
+        tmp_path,
+        os="linux",
+        arch="x86_64",
+        memory_gb=64,
+        gpus=[{"vendor": "nvidia", "name": "GeForce RTX 4090", "vram_gb": 24, "compute_capability": "8.9"}],
+    )
     code, out, err = _run(capsys, ["guide", "--hardware", host, "--os", "windows", "--runtime", "ollama"])
     assert code == 0, err
     assert out.splitlines()[0] == "# Ollama on GeForce RTX 4090, 24 GiB VRAM / Windows"
@@ -293,17 +351,31 @@ def test_terminal_format_renders_and_piped_output_is_markdown(capsys):
 
 
 def test_guide_imports_neither_textual_nor_pydantic(tmp_path):
-    code = ("import sys, io, contextlib\nfrom pickrt.cli import main\n"
-            "args = ['guide', '--gpu', 'RTX 4090', '--model', 'llama-3.1-8b']\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(args)\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(args + ['--format', 'terminal'])\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, io, contextlib\nfrom pickrt.cli import main\n"
+        "args = ['guide', '--gpu', 'RTX 4090', '--model', 'llama-3.1-8b']\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(args)\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(args + ['--format', 'terminal'])\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
+        "assert not bad, bad\n"
+    )
     env = dict(os.environ, PICKRT_NO_DOCTOR="1", XDG_CACHE_HOME=str(tmp_path / "c"))
-    subprocess.run([sys.executable, "-c", "from pickrt.cli import main; main(['guide', '--gpu', 'RTX 4090'])"],
-                   env=env, check=True, capture_output=True)  # warm the catalog cache
-    r = subprocess.run([sys.executable, "-c", code.replace("main(args + ['--format', 'terminal'])", "None")
-                        + "assert 'pydantic' not in sys.modules\n"], env=env, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-c", "from pickrt.cli import main; main(['guide', '--gpu', 'RTX 4090'])"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )  # warm the catalog cache
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code.replace("main(args + ['--format', 'terminal'])", "None") + "assert 'pydantic' not in sys.modules\n",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

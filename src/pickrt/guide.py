@@ -8,7 +8,7 @@ the Markdown. ``--os`` changes the OS of the commands only (:func:`pickrt.engine
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pickrt.advice import Advice
@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from pickrt.engine.workload import Workload
 
 
-def guide_and_advice(profile, wl: Workload, catalog: Catalog, *, os_name: Optional[str] = None,
-                     local: Optional[dict] = None) -> tuple[str, Advice]:
+def guide_and_advice(
+    profile, wl: Workload, catalog: Catalog, *, os_name: str | None = None, local: dict | None = None
+) -> tuple[str, Advice]:
     """The Markdown guide and the advice it renders; raises :class:`NoRuntimeError` (exit 3)."""
     from pickrt.engine.advise import advise
     from pickrt.engine.guide_plan import build_plan
@@ -30,8 +31,7 @@ def guide_and_advice(profile, wl: Workload, catalog: Catalog, *, os_name: Option
     return render_guide(plan, adv), adv
 
 
-def guide_for(profile, wl: Workload, catalog: Catalog, *, os_name: Optional[str] = None,
-              local: Optional[dict] = None) -> str:
+def guide_for(profile, wl: Workload, catalog: Catalog, *, os_name: str | None = None, local: dict | None = None) -> str:
     """The Markdown guide; raises :class:`NoRuntimeError` (exit 3) when nothing can be guided here."""
     return guide_and_advice(profile, wl, catalog, os_name=os_name, local=local)[0]
 

@@ -6,13 +6,13 @@ entries that do not yet, each with where it comes from.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pickrt.catalog.models import Runtime
 
 # (how, option, default); default None: pickrt does not know.
-_BIND: dict[str, tuple[str, str, Optional[str]]] = {
+_BIND: dict[str, tuple[str, str, str | None]] = {
     "ollama": ("env", "OLLAMA_HOST", "127.0.0.1"),  # catalog api.bind_default; docs/faq.mdx
     "llama-cpp": ("flag", "--host", "127.0.0.1"),  # tools/server/README.md: --host (default: 127.0.0.1)
     "llamafile": ("flag", "--host", "127.0.0.1"),  # llama.cpp server options
@@ -25,13 +25,21 @@ _BIND: dict[str, tuple[str, str, Optional[str]]] = {
     "tabbyapi": ("flag", "--host", "127.0.0.1"),  # catalog api.bind_default
     "localai": ("flag", "--address", "0.0.0.0"),  # default ":8080"; the catalog's serve command binds 127.0.0.1
     "open-webui": ("flag", "--host", "0.0.0.0"),  # open_webui/__init__.py: serve(host="0.0.0.0", port=8080)
-    "lm-studio": ("setting", "Serve on Local Network", "127.0.0.1"),  # lmstudio.ai/docs/developer/core/server/serve-on-network
-    "ray-serve": ("config", "`host: 0.0.0.0` under `http_options` in config.yaml", "127.0.0.1"),  # Serve HTTPOptions.host
+    "lm-studio": (
+        "setting",
+        "Serve on Local Network",
+        "127.0.0.1",
+    ),  # lmstudio.ai/docs/developer/core/server/serve-on-network
+    "ray-serve": (
+        "config",
+        "`host: 0.0.0.0` under `http_options` in config.yaml",
+        "127.0.0.1",
+    ),  # Serve HTTPOptions.host
 }
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
-def bind_facts(rt: Runtime) -> Optional[tuple[str, str, Optional[str]]]:
+def bind_facts(rt: Runtime) -> tuple[str, str, str | None] | None:
     """(how, option, default) from the catalog's ``api.bind`` where it has one, else the table above."""
     b = getattr(rt.api, "bind", None)
     if b is not None and getattr(b, "how", None):

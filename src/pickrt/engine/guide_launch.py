@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pickrt.advice import Advice
@@ -24,41 +24,41 @@ _PROSE_START = re.compile(r"^(open|download|visit|go to|use|place|click|see)\s+(
 
 @dataclass
 class Launch:
-    model: Optional[str] = None
+    model: str | None = None
     """The model's name as the user gave it (or the catalog's id); None when the guide installs none."""
-    repo: Optional[str] = None
-    quant: Optional[str] = None
+    repo: str | None = None
+    quant: str | None = None
     why: str = ""
     have_file: bool = False
-    file_arg: Optional[str] = None
+    file_arg: str | None = None
     fit: Any = None
     """``advice.model_fit`` when it describes this runtime's deployment."""
     users: int = 1
     context: int = 8192
-    max_sequences: Optional[int] = None
+    max_sequences: int | None = None
     get: list[str] = field(default_factory=list)
-    get_prose: Optional[str] = None
+    get_prose: str | None = None
     get_starts_server: bool = False
-    serve: Optional[str] = None
+    serve: str | None = None
     env: dict[str, str] = field(default_factory=dict)
-    verify: Optional[str] = None
+    verify: str | None = None
     request_model: str = "default"
-    made_up_file: Optional[str] = None
+    made_up_file: str | None = None
     """A .gguf name the commands use for a file the user downloads (with ``file_repo``)."""
-    file_repo: Optional[str] = None
-    gated_repo: Optional[str] = None
-    hf_download: Optional[str] = None
+    file_repo: str | None = None
+    gated_repo: str | None = None
+    hf_download: str | None = None
     """For a runtime without a download command: where the weights are (``hf download ...``)."""
     values: dict[str, str] = field(default_factory=dict)
     bind_added: bool = False
     suggestions: list[Any] = field(default_factory=list)
     default_model: bool = False
     """No model was named: the commands use the deployment's default first model."""
-    make: Optional[str] = None
+    make: str | None = None
     """No published checkpoint for this quant: the step that makes one (the deployment's checkpoint.make)."""
     notes: list[str] = field(default_factory=list)
     """Why the launch is what it is (the deployment's notes: context scaling, KV dtype, queueing...)."""
-    split: Optional[str] = None
+    split: str | None = None
     """How the deployment spreads over GPUs and machines, in words (None on one device)."""
     suggested: Any = None
     """No model named: the suggestion the deployment launches (the advice's first ``model_suggestions``)."""
@@ -76,33 +76,49 @@ class _FitShim:
         self.quant = _Q(qid)
 
 
-def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: str, backend: Optional[str],
-               *, recommended: bool) -> Launch:
+def launch_for(
+    rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: str, backend: str | None, *, recommended: bool
+) -> Launch:
     from pickrt.render.commands import fill, model_values
 
     if rt.kind == "bridge":
         vals = model_values(rt, None, catalog)
-        out = Launch(values=vals, serve=_fill_rest(fill(rt.serve, vals), vals) if rt.serve else None)
+        out = Launch(values=vals, serve=_fill_rest(fill(rt.serve, vals) or "", vals) or None)
         _bind_localhost(rt, out)
         return out
     if backend is None:
         return Launch()
     rec = adv.recommendation if recommended else None
     dep = getattr(rec, "deployment", None) if rec is not None else None
-    mf = adv.model_fit if adv.model_fit is not None and getattr(adv.model_fit, "runtime", None) in (None, rt.slug) else None
+    mf = (
+        adv.model_fit
+        if adv.model_fit is not None and getattr(adv.model_fit, "runtime", None) in (None, rt.slug)
+        else None
+    )
     ref = wl.model
     quant = (_at(dep, "quant") if dep is not None else mf.quant if mf is not None else None) or rt.default_quant
     vals = model_values(rt, wl, catalog, _FitShim(quant) if quant else None)
     vals["bits"] = _bits(vals.get("bits", ""))
-    out = Launch(quant=quant, fit=mf, users=wl.users, context=wl.context, values=vals,
-                 suggestions=list(adv.model_suggestions) if ref is None else [])
+    out = Launch(
+        quant=quant,
+        fit=mf,
+        users=wl.users,
+        context=wl.context,
+        values=vals,
+        suggestions=list(adv.model_suggestions) if ref is None else [],
+    )
     if ref is not None:
         out.model = ref.label
         out.have_file = ref.file_gb is not None and bool(wl.model_arg)
         out.file_arg = wl.model_arg if out.have_file else None
         out.repo = ref.spec.hf_repo if not out.have_file else None
-        out.why = ("the model file you gave" if out.have_file else "the model you asked for" if ref.exact
-                   else f"sized as you gave it ({ref.label})")
+        out.why = (
+            "the model file you gave"
+            if out.have_file
+            else "the model you asked for"
+            if ref.exact
+            else f"sized as you gave it ({ref.label})"
+        )
         if ref.spec.gated and ref.spec.hf_repo and _uses_hf_repo(rt, vals):
             out.gated_repo = ref.spec.hf_repo
     else:
@@ -117,7 +133,11 @@ def launch_for(rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: st
     if dep is not None:
         cmds = _at(dep, "commands")
         out.get, out.serve, out.verify = list(_at(cmds, "get") or []), _at(cmds, "serve"), _at(cmds, "verify")
-        out.env, out.context, out.max_sequences = dict(_at(dep, "env") or {}), _at(dep, "context"), _at(dep, "max_sequences")
+        out.env, out.context, out.max_sequences = (
+            dict(_at(dep, "env") or {}),
+            _at(dep, "context"),
+            _at(dep, "max_sequences"),
+        )
         out.make = _at(_at(dep, "checkpoint"), "make")
         out.notes = list(_at(dep, "notes") or [])
         out.split = _split_words(dep)
@@ -156,7 +176,7 @@ def _at(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _split_words(dep: Any) -> Optional[str]:
+def _split_words(dep: Any) -> str | None:
     tp, pp, reps = _at(dep, "tensor_parallel") or 1, _at(dep, "pipeline_parallel") or 1, _at(dep, "replicas") or 1
     gpus, nodes = _at(dep, "gpus") or 0, _at(dep, "nodes") or 1
     if tp <= 1 and pp <= 1 and reps <= 1:
@@ -176,7 +196,14 @@ def _bind_localhost(rt: Runtime, out: Launch) -> None:
     from pickrt.engine.guide_bind import LOCAL, bind_facts
 
     facts = bind_facts(rt)
-    if out.serve and facts and facts[0] == "flag" and facts[2] is not None and facts[2] not in LOCAL and facts[1] not in out.serve:
+    if (
+        out.serve
+        and facts
+        and facts[0] == "flag"
+        and facts[2] is not None
+        and facts[2] not in LOCAL
+        and facts[1] not in out.serve
+    ):
         cmd, sep, comment = out.serve.partition("  # ")
         out.serve = f"{cmd.rstrip()} {facts[1]} 127.0.0.1" + (f"  # {comment}" if sep else "")
         out.bind_added = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from pickrt.engine.gates import OS_NAME, backend_for, platform_gate
 from pickrt.engine.guide_bind import LOCAL, bind_facts
@@ -32,9 +32,9 @@ HARD_KINDS = ("gate", "fit", "rule")
 class Bind:
     """How the server is told its address, and what the command does about it."""
 
-    how: Optional[str] = None  # flag | env | setting | config
-    option: Optional[str] = None
-    default: Optional[str] = None  # None: pickrt does not know
+    how: str | None = None  # flag | env | setting | config
+    option: str | None = None
+    default: str | None = None  # None: pickrt does not know
     added: bool = False  # the serve command adds a localhost bind the runtime would not use by default
     command_local: bool = False  # the serve command binds 127.0.0.1 itself
 
@@ -45,11 +45,11 @@ class Companion:
 
     rt: Runtime
     steps: list[Step]
-    target: Optional[str]  # the engine's URL it talks to
-    var: Optional[str] = None  # the env variable that points it at the engine (Open WebUI)
-    serve: Optional[str] = None  # the command that starts it, pointed at the engine
-    port: Optional[int] = None
-    python: Optional[str] = None
+    target: str | None  # the engine's URL it talks to
+    var: str | None = None  # the env variable that points it at the engine (Open WebUI)
+    serve: str | None = None  # the command that starts it, pointed at the engine
+    port: int | None = None
+    python: str | None = None
     others: list[Runtime] = field(default_factory=list)
 
 
@@ -59,8 +59,8 @@ class GuidePlan:
     os: str
     hw: HwView
     hw_label: str
-    arch: Optional[str]
-    backend: Optional[str]
+    arch: str | None
+    backend: str | None
     forced: bool
     recommended: bool
     launch: Launch
@@ -71,31 +71,31 @@ class GuidePlan:
     docker_gpu: bool
     server_first: bool  # the download talks to the server: start it before the download
     starts: list[Any]  # ServerStart of the install steps that leave the server running
-    workdir: Optional[str]
+    workdir: str | None
     lifecycle: list[str] = field(default_factory=list)
     assumed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    local_state: Optional[str] = None  # running | installed
-    runner_up: Optional[tuple[str, str, str]] = None  # name, slug, its own reason
-    engine_pick: Optional[tuple[str, str, Runtime]] = None  # for a companion: the engine pickrt picks
-    companion: Optional[Companion] = None
-    successor: Optional[Runtime] = None
+    local_state: str | None = None  # running | installed
+    runner_up: tuple[str, str, str] | None = None  # name, slug, its own reason
+    engine_pick: tuple[str, str, Runtime] | None = None  # for a companion: the engine pickrt picks
+    companion: Companion | None = None
+    successor: Runtime | None = None
     wrappers: list[Runtime] = field(default_factory=list)
     other_runtimes: list[tuple[str, str]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    endpoint: Optional[str] = None
-    notes: list[tuple[str, Optional[str], Optional[str]]] = field(default_factory=list)
+    endpoint: str | None = None
+    notes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     """Operator notes: (text, source, as of)."""
-    engine_endpoint: Optional[str] = None  # for a companion: the engine's OpenAI-compatible endpoint
-    engine_native: Optional[str] = None  # ... and its Ollama-native base URL, where it has one
-    rt_connect_var: Optional[str] = None  # for a companion started from a command: the env variable naming the engine
+    engine_endpoint: str | None = None  # for a companion: the engine's OpenAI-compatible endpoint
+    engine_native: str | None = None  # ... and its Ollama-native base URL, where it has one
+    rt_connect_var: str | None = None  # for a companion started from a command: the env variable naming the engine
 
     @property
     def lang(self) -> str:
         return "powershell" if self.os == "windows" else "sh"
 
     @property
-    def port(self) -> Optional[int]:
+    def port(self) -> int | None:
         return self.rt.api.default_port
 
     @property
@@ -106,8 +106,16 @@ class GuidePlan:
 # ---- entry point ------------------------------------------------------------------------------------
 
 
-def build_plan(profile, wl: Workload, catalog: Catalog, adv: Advice, *, os_name: Optional[str] = None,
-               local: Optional[dict] = None, assumed: Optional[list[str]] = None) -> GuidePlan:
+def build_plan(
+    profile,
+    wl: Workload,
+    catalog: Catalog,
+    adv: Advice,
+    *,
+    os_name: str | None = None,
+    local: dict | None = None,
+    assumed: list[str] | None = None,
+) -> GuidePlan:
     """The plan for ``adv`` (advice for ``profile`` and ``wl``); raises :class:`NoRuntimeError` (exit 3)."""
     hw = view(profile, catalog)
     os_ = os_name or profile.os or ("macos" if hw.accel == "apple" else "linux")
@@ -117,18 +125,36 @@ def build_plan(profile, wl: Workload, catalog: Catalog, adv: Advice, *, os_name:
     install, missing = _install_steps(rt, os_, backend)
     docker, docker_gpu = _docker(rt, os_, backend, launch.values)
     plan = GuidePlan(
-        rt=rt, os=os_, hw=hw, hw_label=hw_label(hw), arch=_arch(hw.arch), backend=backend,
-        forced=bool(wl.runtime), recommended=rec is not None, launch=launch,
-        bind=_bind(rt, launch), install=install, install_missing_backend=missing, docker=docker, docker_gpu=docker_gpu,
+        rt=rt,
+        os=os_,
+        hw=hw,
+        hw_label=hw_label(hw),
+        arch=_arch(hw.arch),
+        backend=backend,
+        forced=bool(wl.runtime),
+        recommended=rec is not None,
+        launch=launch,
+        bind=_bind(rt, launch),
+        install=install,
+        install_missing_backend=missing,
+        docker=docker,
+        docker_gpu=docker_gpu,
         server_first=bool(rt.get_model_needs_server and launch.get and rt.serve),
-        starts=[s.starts for s in install if s.starts is not None], workdir=_workdir(install),
-        lifecycle=lifecycle, assumed=list(assumed or []),
+        starts=[s.starts for s in install if s.starts is not None],
+        workdir=_workdir(install),
+        lifecycle=lifecycle,
+        assumed=list(assumed or []),
     )
     plan.reasons = list(rec.reasons) if rec is not None else []
     plan.warnings = list(adv.warnings) if rec is not None or rt.kind == "bridge" else []
     if local:
-        plan.local_state = ("running" if rt.slug in local.get("running", set())
-                            else "installed" if rt.slug in local.get("installed", set()) else None)
+        plan.local_state = (
+            "running"
+            if rt.slug in local.get("running", set())
+            else "installed"
+            if rt.slug in local.get("installed", set())
+            else None
+        )
     alts = [a for a in adv.alternatives if a.runtime != rt.slug]
     if alts:
         plan.runner_up = (alts[0].name, alts[0].runtime, _own_reason(alts[0]))
@@ -150,7 +176,7 @@ def build_plan(profile, wl: Workload, catalog: Catalog, adv: Advice, *, os_name:
     return plan
 
 
-def _notes(rt: Runtime, rec) -> list[tuple[str, Optional[str], Optional[str]]]:
+def _notes(rt: Runtime, rec) -> list[tuple[str, str | None, str | None]]:
     cat = {n.text: n for n in rt.operator_notes}
     if rec is not None:
         # the bind note is the guide's own Binding fact (until the deployment's bind replaces it)
@@ -192,8 +218,9 @@ def _choose(adv: Advice, hw: HwView, os_: str, catalog: Catalog, wl: Workload):
             raise NoRuntimeError(f"{rt.name} cannot run on {where}: {why}{_instead(adv)}")
         return rt, None, [r for r, k in zip(reasons, kinds) if k == "lifecycle"]
     if rec is None:
-        raise NoRuntimeError(adv.warnings[0] if adv.warnings else
-                             "no runtime in the catalog can serve this workload on this hardware")
+        raise NoRuntimeError(
+            adv.warnings[0] if adv.warnings else "no runtime in the catalog can serve this workload on this hardware"
+        )
     return catalog.runtimes[rec.runtime], rec, []
 
 
@@ -221,7 +248,7 @@ def _own_reason(alt) -> str:
     return f"{pick[0]}: {head}" if pick and own else (pick[0] if pick else head)
 
 
-def _engine_pick(adv: Advice, catalog: Catalog) -> Optional[tuple[str, str, Runtime]]:
+def _engine_pick(adv: Advice, catalog: Catalog) -> tuple[str, str, Runtime] | None:
     cands = ([adv.recommendation] if adv.recommendation is not None else []) + list(adv.alternatives)
     for a in cands:
         rt = catalog.runtimes.get(a.runtime)
@@ -246,7 +273,7 @@ def _gib(x: float) -> str:
     return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def _arch(a: Optional[str]) -> Optional[str]:
+def _arch(a: str | None) -> str | None:
     if not a:
         return None
     return "arm64" if a in ("arm64", "aarch64") else "x86_64" if a in ("x86_64", "amd64") else a
@@ -255,16 +282,16 @@ def _arch(a: Optional[str]) -> Optional[str]:
 # ---- install ------------------------------------------------------------------------------------------
 
 
-def _install_steps(rt: Runtime, os_: str, backend: Optional[str]) -> tuple[list[Step], bool]:
+def _install_steps(rt: Runtime, os_: str, backend: str | None) -> tuple[list[Step], bool]:
     """The OS's steps that apply to this accelerator; and whether the OS has steps but none for it."""
-    steps = rt.install.get(os_, [])
+    steps: list[Step] = list(dict(rt.install).get(os_) or [])
     if backend is None:
         return list(steps), False
     keep = [s for s in steps if not (getattr(s, "backends", None) or []) or backend in s.backends]
     return keep, bool(steps) and not keep
 
 
-def _workdir(steps: list[Step]) -> Optional[str]:
+def _workdir(steps: list[Step]) -> str | None:
     """The folder a `git clone` install leaves you in (where relative commands must run)."""
     import posixpath
 
@@ -282,7 +309,7 @@ def _nvidia(cmd: str) -> bool:
     return bool(re.search(r"--gpus\b|--runtime[ =]nvidia", cmd))
 
 
-def _docker(rt: Runtime, os_: str, backend: Optional[str], vals: dict[str, str]) -> tuple[list[str], bool]:
+def _docker(rt: Runtime, os_: str, backend: str | None, vals: dict[str, str]) -> tuple[list[str], bool]:
     """The container commands that suit this OS and accelerator, filled in."""
     from pickrt.render.commands import fill
 
@@ -300,6 +327,7 @@ def _docker(rt: Runtime, os_: str, backend: Optional[str], vals: dict[str, str])
 
 # ---- binding ------------------------------------------------------------------------------------------
 
+
 def _bind(rt: Runtime, launch: Launch) -> Bind:
     facts = bind_facts(rt)
     out = Bind(*facts) if facts else Bind()
@@ -312,7 +340,7 @@ def _bind(rt: Runtime, launch: Launch) -> Bind:
 # ---- a chat UI on top --------------------------------------------------------------------------------
 
 
-def _companion(rt: Runtime, adv: Advice, catalog: Catalog, os_: str, wl: Workload) -> Optional[Companion]:
+def _companion(rt: Runtime, adv: Advice, catalog: Catalog, os_: str, wl: Workload) -> Companion | None:
     from pickrt.render.commands import serve_line
 
     comps = [catalog.runtimes[c.runtime] for c in adv.companions if c.runtime in catalog.runtimes]

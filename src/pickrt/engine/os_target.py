@@ -8,15 +8,13 @@ Apple GPU (no other OS drives it).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pickrt.records import record
 from pickrt.unified import apple_gpu_usable_gb
 
 APPLE_SILICON = "Apple Silicon"
 
 
-def retarget_os(profile, os_name: Optional[str]) -> tuple[object, list[str]]:
+def retarget_os(profile, os_name: str | None) -> tuple[object, list[str]]:
     """(profile for ``os_name``, the assumptions made, as sentences). Pure; never mutates ``profile``.
 
     Nothing changes when the profile is already for ``os_name``.
@@ -29,19 +27,32 @@ def retarget_os(profile, os_name: Optional[str]) -> tuple[object, list[str]]:
         if has_chip or profile.gpus:
             return profile.model_copy(update={"os": "macos"}), []
         mem = profile.memory_gb
-        new = profile.model_copy(update={
-            "os": "macos", "arch": "arm64", "gpus": [], "cluster": None,
-            "apple": record("Apple", chip=APPLE_SILICON, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem)),
-        })
-        said = (f"with {round(mem):g} GiB of unified memory (this machine's memory)" if mem else "of unknown memory (give `--memory GB`)")
-        return new, [f"No Apple chip given: this macOS guide assumes an Apple Silicon Mac {said}; "
-                     "`--apple CHIP` (e.g. \"M3 Max\") names yours."]
+        new = profile.model_copy(
+            update={
+                "os": "macos",
+                "arch": "arm64",
+                "gpus": [],
+                "cluster": None,
+                "apple": record("Apple", chip=APPLE_SILICON, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem)),
+            }
+        )
+        said = (
+            f"with {round(mem):g} GiB of unified memory (this machine's memory)"
+            if mem
+            else "of unknown memory (give `--memory GB`)"
+        )
+        return new, [
+            f"No Apple chip given: this macOS guide assumes an Apple Silicon Mac {said}; "
+            '`--apple CHIP` (e.g. "M3 Max") names yours.'
+        ]
     update: dict = {"os": os_name}
     notes: list[str] = []
-    if has_chip:
+    if apple is not None and apple.chip:
         update.update(apple=None, gpus=[g for g in profile.gpus if getattr(g, "vendor", None) != "apple"])
-        notes.append(f"The machine is a Mac ({apple.chip}): a {'Linux' if os_name == 'linux' else 'Windows'} guide "
-                     "for it cannot use the Apple GPU, so it assumes the CPU only.")
+        notes.append(
+            f"The machine is a Mac ({apple.chip}): a {'Linux' if os_name == 'linux' else 'Windows'} guide "
+            "for it cannot use the Apple GPU, so it assumes the CPU only."
+        )
     return profile.model_copy(update=update), notes
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
-from pickrt.render.guide.text import AUTH, cap, nodot
+from pickrt.render.guide.api import api_facts
+from pickrt.render.guide.text import cap, nodot
 from pickrt.render.markdown import autolink, bullets, fence
 
 if TYPE_CHECKING:
@@ -24,12 +25,18 @@ def install(p: GuidePlan) -> str:
     rt = p.rt
     out = ["## Install", ""]
     if p.install_missing_backend:
-        out += [f"> **Warning:** the catalog's {p.os_name} install steps for {rt.name} are for other hardware, not for "
-                f"{_backend_name(p.backend)}; see " + (f"<{rt.homepage}>" if rt.homepage else "the project's documentation")
-                + " for a build that runs here.", ""]
+        out += [
+            f"> **Warning:** the catalog's {p.os_name} install steps for {rt.name} are for other hardware, not for "
+            f"{_backend_name(p.backend)}; see "
+            + (f"<{rt.homepage}>" if rt.homepage else "the project's documentation")
+            + " for a build that runs here.",
+            "",
+        ]
     elif not p.install:
-        out.append(f"The catalog has no {p.os_name} install steps for {rt.name}: see "
-                   + (f"<{rt.homepage}>." if rt.homepage else "the project's documentation."))
+        out.append(
+            f"The catalog has no {p.os_name} install steps for {rt.name}: see "
+            + (f"<{rt.homepage}>." if rt.homepage else "the project's documentation.")
+        )
     for s in p.install:
         out += [step_md(s, p.lang), ""]
     if rt.detect.version_command and any(s.run for s in p.install):
@@ -43,19 +50,30 @@ def install(p: GuidePlan) -> str:
     return "\n".join(out)
 
 
-def _backend_name(b: Optional[str]) -> str:
-    return {"cuda": "NVIDIA CUDA", "rocm": "AMD ROCm", "metal": "the Apple GPU", "intel": "Intel GPUs",
-            "vulkan": "Vulkan", "cpu": "a CPU-only machine"}.get(b or "", "this hardware")
+def _backend_name(b: str | None) -> str:
+    return {
+        "cuda": "NVIDIA CUDA",
+        "rocm": "AMD ROCm",
+        "metal": "the Apple GPU",
+        "intel": "Intel GPUs",
+        "vulkan": "Vulkan",
+        "cpu": "a CPU-only machine",
+    }.get(b or "", "this hardware")
 
 
 def _docker_pre(p: GuidePlan) -> str:
     if p.os == "macos":
-        return ("Docker Desktop runs containers in a Linux VM without access to the Apple GPU: this path runs "
-                "on the CPU only. Prefer the native install above.")
+        return (
+            "Docker Desktop runs containers in a Linux VM without access to the Apple GPU: this path runs "
+            "on the CPU only. Prefer the native install above."
+        )
     if p.os == "windows":
         return "Needs Docker Desktop with its WSL2 backend" + (
-            "; `--gpus` also needs the NVIDIA driver's WSL support." if p.docker_gpu else ".")
-    pre = "Needs Docker" + (" and the NVIDIA Container Toolkit (for `--gpus` / `--runtime nvidia`)." if p.docker_gpu else ".")
+            "; `--gpus` also needs the NVIDIA driver's WSL support." if p.docker_gpu else "."
+        )
+    pre = "Needs Docker" + (
+        " and the NVIDIA Container Toolkit (for `--gpus` / `--runtime nvidia`)." if p.docker_gpu else "."
+    )
     if p.backend == "cuda" and not p.docker_gpu:
         pre += " As written this container gets no GPU (no `--gpus` flag): it runs on the CPU."
     return pre
@@ -70,7 +88,7 @@ def _with_env(p: GuidePlan, cmd: str) -> str:
     return " ".join(f"{k}={v}" for k, v in env.items()) + f" {cmd}"
 
 
-def _health(p: GuidePlan) -> Optional[str]:
+def _health(p: GuidePlan) -> str | None:
     if not (p.rt.api.health_path and p.port):
         return None
     return f"{'curl.exe' if p.os == 'windows' else 'curl'} http://127.0.0.1:{p.port}{p.rt.api.health_path}"
@@ -81,7 +99,10 @@ def serve(p: GuidePlan) -> str:
     out = ["## Serve", ""]
     cmd = ln.serve
     if cmd is None:
-        out.append(f"{rt.name} has no server command of its own" + (f": {nodot(rt.api.native_api)}." if rt.api.native_api else "."))
+        out.append(
+            f"{rt.name} has no server command of its own"
+            + (f": {nodot(rt.api.native_api)}." if rt.api.native_api else ".")
+        )
         if p.wrappers:
             names = ", ".join(f"{w.name} (`pickrt guide --runtime {w.slug}`)" for w in p.wrappers)
             out += ["", f"For an HTTP API, serve it through {names}."]
@@ -98,12 +119,19 @@ def serve(p: GuidePlan) -> str:
     if p.starts:
         out += _service_first(p, cmd)
     elif p.server_first:
-        out += [f"{ln.get[0].split()[0] if ln.get else rt.name} talks to a running server: start it first{where}, "
-                "in another terminal, and leave it running:", "", fence(cmd, p.lang), ""]
+        out += [
+            f"{ln.get[0].split()[0] if ln.get else rt.name} talks to a running server: start it first{where}, "
+            "in another terminal, and leave it running:",
+            "",
+            fence(cmd, p.lang),
+            "",
+        ]
     else:
         if ln.get_starts_server and not ln.have_file:
-            out.append("The command in [Get a model that fits](#get-a-model-that-fits) already serves the model. "
-                       f"To serve a model file you have{where}:")
+            out.append(
+                "The command in [Get a model that fits](#get-a-model-that-fits) already serves the model. "
+                f"To serve a model file you have{where}:"
+            )
         else:
             out.append(f"Start the server{where}:")
         out += ["", fence(cmd, p.lang), ""]
@@ -112,14 +140,20 @@ def serve(p: GuidePlan) -> str:
         if "  # " in cmd:
             out += ["The part after `#` describes the `config.yaml` the command loads.", ""]
     if ln.env:
-        out += ["The variables before the command are the deployment's: "
-                + ", ".join(f"`{k}={v}`" for k, v in ln.env.items()) + ".", ""]
+        out += [
+            "The variables before the command are the deployment's: "
+            + ", ".join(f"`{k}={v}`" for k, v in ln.env.items())
+            + ".",
+            "",
+        ]
     launch = []
     if ln.split:
         launch.append(f"**Split:** {ln.split}.")
     if ln.max_sequences and ln.context and ln.model:
-        launch.append(f"**Capacity:** {ln.max_sequences} sequence{'s' if ln.max_sequences != 1 else ''} at once, up to "
-                      f"{ln.context} tokens each; further requests wait in the queue.")
+        launch.append(
+            f"**Capacity:** {ln.max_sequences} sequence{'s' if ln.max_sequences != 1 else ''} at once, up to "
+            f"{ln.context} tokens each; further requests wait in the queue."
+        )
     launch += [f"{cap(nodot(n))}." for n in ln.notes]
     if launch:
         out += [bullets(launch), ""]
@@ -136,22 +170,37 @@ def _service_first(p: GuidePlan, cmd: str) -> list[str]:
         note = f"{nodot(st.note)}." if st.note else f"The installer starts {p.rt.name} as a {what}."
         out += [f"**Is it already running?** {autolink(note)} Check:", "", fence(st.check or health or "", p.lang), ""]
         if st.check and health:
-            out += ["or ask it directly" + (f" ({nodot(p.rt.api.health_note)})" if p.rt.api.health_note else "") + ":",
-                    "", fence(health, p.lang), ""]
+            out += [
+                "or ask it directly" + (f" ({nodot(p.rt.api.health_note)})" if p.rt.api.health_note else "") + ":",
+                "",
+                fence(health, p.lang),
+                "",
+            ]
         if p.launch.env and st.env:
             out += [f"The {what} does not read your shell's variables: {autolink(nodot(st.env))}.", ""]
-    why = ("no systemd: containers, some WSL set-ups" if any(st.how == "service" for st in p.starts)
-           else "the app is not open, or you installed it another way")
-    out += [f"Only if nothing serves yet ({why}), start the server yourself in another terminal and leave it running:",
-            "", fence(cmd, p.lang), ""]
+    why = (
+        "no systemd: containers, some WSL set-ups"
+        if any(st.how == "service" for st in p.starts)
+        else "the app is not open, or you installed it another way"
+    )
+    out += [
+        f"Only if nothing serves yet ({why}), start the server yourself in another terminal and leave it running:",
+        "",
+        fence(cmd, p.lang),
+        "",
+    ]
     return out
 
 
 def _file_note(p: GuidePlan) -> str:
     ln = p.launch
     q = ln.values.get("quant", "")
-    where = (f": download the {q} file from <https://huggingface.co/{ln.file_repo}> "
-             f"(`hf download {ln.file_repo} --include \"*{q}*\" --local-dir .`)" if ln.file_repo else "")
+    where = (
+        f": download the {q} file from <https://huggingface.co/{ln.file_repo}> "
+        f'(`hf download {ln.file_repo} --include "*{q}*" --local-dir .`)'
+        if ln.file_repo
+        else ""
+    )
     return f"`{ln.made_up_file}` stands for the GGUF file{where}; use the name of the file you have."
 
 
@@ -160,12 +209,16 @@ def get_model(p: GuidePlan) -> str:
     out = ["## Get a model that fits", ""]
     if rt.kind == "bridge":
         eng = p.engine_pick
-        out.append(f"{rt.name} runs no model itself: pull one with the engine"
-                   + (f" ({eng[0]}: `pickrt guide --runtime {eng[1]}` shows how)." if eng else "."))
+        out.append(
+            f"{rt.name} runs no model itself: pull one with the engine"
+            + (f" ({eng[0]}: `pickrt guide --runtime {eng[1]}` shows how)." if eng else ".")
+        )
         return "\n".join(out)
     if ln.model is None and not ln.default_model:
-        out.append(f"pickrt found no model whose memory fit it can check for {rt.name} here"
-                   + (" (give `--memory` / `--vram`)." if p.hw.system_gb is None else "."))
+        out.append(
+            f"pickrt found no model whose memory fit it can check for {rt.name} here"
+            + (" (give `--memory` / `--vram`)." if p.hw.system_gb is None else ".")
+        )
         return "\n".join(out)
     out += [_model_line(p), ""]
     if ln.have_file:
@@ -185,23 +238,32 @@ def get_model(p: GuidePlan) -> str:
             out += [fence(g, p.lang), ""]
         notes = []
         if any("hf download" in g and "--local-dir" not in g for g in ln.get):
-            notes.append("`hf download` saves into the Hugging Face cache (`~/.cache/huggingface`) and prints the path.")
+            notes.append(
+                "`hf download` saves into the Hugging Face cache (`~/.cache/huggingface`) and prints the path."
+            )
         if ln.made_up_file and any(ln.made_up_file in g for g in ln.get):
             notes.append(_file_note(p))
         if ln.get_starts_server:
-            notes.append(f"This command also starts the server on port {p.port}"
-                         + (": it downloads the model on first use, then serves it" if any(" -hf " in g for g in ln.get) else "")
-                         + " (see [Serve](#serve)).")
+            notes.append(
+                f"This command also starts the server on port {p.port}"
+                + (": it downloads the model on first use, then serves it" if any(" -hf " in g for g in ln.get) else "")
+                + " (see [Serve](#serve))."
+            )
         for n in notes:
             out += [n, ""]
     elif rt.serve and re.search(r"\{(model|hf_repo|mlx_repo|gguf_repo|model_name)\}", rt.serve):
-        out.append(f"{rt.name} has no download command of its own: the serve command below names the model and "
-                   "fetches it where it can.")
+        out.append(
+            f"{rt.name} has no download command of its own: the serve command below names the model and "
+            "fetches it where it can."
+        )
     elif rt.serve:
         out.append(f"{rt.name} chooses and downloads its models itself; the size above is what fits here.")
     elif ln.hf_download:
-        out += [f"{rt.name} has no download command of its own; the weights are on Hugging Face:", "",
-                fence(ln.hf_download, p.lang)]
+        out += [
+            f"{rt.name} has no download command of its own; the weights are on Hugging Face:",
+            "",
+            fence(ln.hf_download, p.lang),
+        ]
     sugg = suggestions(p)
     if sugg:
         out += ["", sugg]
@@ -213,131 +275,58 @@ def _model_line(p: GuidePlan) -> str:
     if ln.suggested is not None:
         sg = ln.suggested
         tps = f", about {sg.decode_tps[0]:.0f}-{sg.decode_tps[1]:.0f} tokens/s" if sg.decode_tps else ""
-        return (f"You named no model (`--model`): pickrt launches **{sg.model}** ({sg.note}) at **{ln.quant}**, "
-                f"{ln.why.split(':')[0]}: {sg.required_gb:.1f} of {sg.available_gb:.1f} GiB usable{tps}.")
+        return (
+            f"You named no model (`--model`): pickrt launches **{sg.model}** ({sg.note}) at **{ln.quant}**, "
+            f"{ln.why.split(':')[0]}: {sg.required_gb:.1f} of {sg.available_gb:.1f} GiB usable{tps}."
+        )
     if ln.default_model:
-        return (f"You named no model (`--model`), so the commands below use `{ln.request_model}`"
-                + (f" at **{ln.quant}**" if ln.quant else "") + ", pickrt's small default for a first test (the same "
-                "as in `pickrt --json`); pickrt checked no memory fit for it."
-                + (" The models listed below fit here with this workload." if ln.suggestions else ""))
+        return (
+            f"You named no model (`--model`), so the commands below use `{ln.request_model}`"
+            + (f" at **{ln.quant}**" if ln.quant else "")
+            + ", pickrt's small default for a first test (the same "
+            "as in `pickrt --json`); pickrt checked no memory fit for it."
+            + (" The models listed below fit here with this workload." if ln.suggestions else "")
+        )
     name = f"**{ln.model}**" + (f" ({ln.repo})" if ln.repo else "")
     if f is None:
         return f"{name}" + (f" at **{ln.quant}**" if ln.quant else "") + f", {ln.why}."
-    state = ("fits" if f.fits else "fits only by offloading layers to system RAM, several times slower"
-             if f.offload else "does not fit")
+    state = (
+        "fits"
+        if f.fits
+        else "fits only by offloading layers to system RAM, several times slower"
+        if f.offload
+        else "does not fit"
+    )
     users = f"{ln.users} user{'s' if ln.users != 1 else ''}"
-    line = (f"{name} at **{f.quant}**, {ln.why}: {f.required_gb:.1f} GiB needed ({f.weights_gb:.1f} GiB weights + "
-            f"{f.kv_cache_gb:.1f} GiB KV cache for {ln.context} tokens x {users} + {f.overhead_gb:.1f} GiB runtime overhead) "
-            f"of {f.available_gb:.1f} GiB usable: {state}.")
+    line = (
+        f"{name} at **{f.quant}**, {ln.why}: {f.required_gb:.1f} GiB needed ({f.weights_gb:.1f} GiB weights + "
+        f"{f.kv_cache_gb:.1f} GiB KV cache for {ln.context} tokens x {users} + "
+        f"{f.overhead_gb:.1f} GiB runtime overhead) "
+        f"of {f.available_gb:.1f} GiB usable: {state}."
+    )
     return line + f"\n\n<details><summary>How pickrt sized it</summary>\n\n{f.detail}.\n\n</details>"
 
 
-def suggestions(p: GuidePlan) -> Optional[str]:
+def suggestions(p: GuidePlan) -> str | None:
     ln = p.launch
     if not ln.suggestions or not (ln.default_model or (ln.fit is not None and not ln.fit.fits)):
         return None
-    lead = ("Other models that fit here with this workload" if ln.suggested is not None else
-            "Models that fit here with this workload" if ln.default_model else "Models that fit here instead")
+    lead = (
+        "Other models that fit here with this workload"
+        if ln.suggested is not None
+        else "Models that fit here with this workload"
+        if ln.default_model
+        else "Models that fit here instead"
+    )
     items = []
     for s in ln.suggestions:
         tps = f", about {s.decode_tps[0]:.0f}-{s.decode_tps[1]:.0f} tokens/s" if s.decode_tps else ""
         get = f": `{s.get}`" if s.get and not re.match(r"^(open|download|visit|use)\b", s.get, re.I) else ""
-        items.append(f"{s.model}" + (f", {s.note}," if s.note else "") + f" at {s.quant}: {s.required_gb:.1f} of "
-                     f"{s.available_gb:.1f} GiB{tps}{get}")
+        items.append(
+            f"{s.model}" + (f", {s.note}," if s.note else "") + f" at {s.quant}: {s.required_gb:.1f} of "
+            f"{s.available_gb:.1f} GiB{tps}{get}"
+        )
     return f"{lead} (pickrt's suggestions, largest first):\n\n" + bullets(items)
 
 
-def api_facts(p: GuidePlan) -> list[str]:
-    rt = p.rt
-    facts = []
-    if p.port:
-        facts.append(f"**Port:** {p.port} (the catalog's default for {rt.name}).")
-    if p.endpoint and (rt.api.openai_compatible or rt.kind == "bridge"):
-        kind = "OpenAI-compatible API" if rt.api.openai_compatible else "web UI"
-        facts.append(f"**Endpoint:** {p.endpoint} ({kind}).")
-    elif rt.api.openai_compatible:
-        facts.append("**Endpoint:** an OpenAI-compatible API under `/v1`, on the address it prints at start-up.")
-    if rt.api.native_api and not rt.api.openai_compatible:
-        facts.append(f"**API:** {nodot(rt.api.native_api)}.")
-    if rt.api.health_path and p.port:
-        facts.append(f"**Health:** http://127.0.0.1:{p.port}{rt.api.health_path}"
-                     + (f" ({nodot(rt.api.health_note)})." if rt.api.health_note else "."))
-    facts.append(bind_text(p))
-    return facts
-
-
-def bind_text(p: GuidePlan) -> str:
-    rt, b, port = p.rt, p.bind, p.port
-    if b.added and b.option:
-        return (f"**Binding:** by default {rt.name} listens on every interface ({b.default}); the command above adds "
-                f"`{b.option} 127.0.0.1` so only this machine can reach it. To serve other machines, use "
-                f"`{b.option} 0.0.0.0` instead. {AUTH}")
-    if b.command_local:
-        head = "**Binding:** the command binds 127.0.0.1, so only this machine can reach it"
-        if b.default is not None and b.default not in ("127.0.0.1", "localhost", "::1"):
-            head += f" (without it {rt.name} would listen on every interface)"
-        return f"{head}. To serve other machines, replace 127.0.0.1 with 0.0.0.0 in it. {AUTH}"
-    if b.how is None or b.default is None:
-        check = {"linux": f"`ss -ltnp | grep {port}`", "macos": f"`lsof -nP -iTCP:{port} -sTCP:LISTEN`",
-                 "windows": f"`Get-NetTCPConnection -LocalPort {port} -State Listen`"}[p.os] if port else None
-        s = "**Binding:** pickrt does not know which address it listens on by default"
-        s += f": check with {check} once it runs; " if check else "; "
-        s += ("0.0.0.0 or [::] means every network interface. If so, set its listen address to 127.0.0.1 "
-              "(see its `--help`) or firewall the port.")
-        return f"{s} {AUTH}"
-    if b.default in ("127.0.0.1", "localhost", "::1"):
-        expose = {"env": f"set `{b.option}=0.0.0.0:{port}` in the server's environment",
-                  "setting": f"turn on \"{b.option}\" in its server settings",
-                  "config": f"set {b.option}"}.get(b.how, f"pass `{b.option} 0.0.0.0`")
-        return (f"**Binding:** it listens on {b.default} by default, so only this machine can reach it. To serve other "
-                f"machines, {expose}. {AUTH}")
-    return (f"**Binding:** by default it listens on every interface ({b.default}): pass `{b.option} 127.0.0.1` to keep "
-            f"it on this machine. {AUTH}")
-
-
-def verify(p: GuidePlan) -> str:
-    rt, port, ln = p.rt, p.port, p.launch
-    out = ["## Verify", ""]
-    win = p.os == "windows"
-    curl = "curl.exe" if win else "curl"
-    if rt.kind == "bridge":
-        if port:
-            out += [f"Open http://127.0.0.1:{port} in a browser (or the port you published with Docker) and create the first (admin) account."]
-            if rt.api.health_path:
-                out += ["", "Or check from a terminal:", "", fence(f"{curl} http://127.0.0.1:{port}{rt.api.health_path}", p.lang)]
-        else:
-            out.append(f"Open {rt.name} and check that it lists the engine's models.")
-        return "\n".join(out)
-    ep = p.endpoint
-    if rt.api.openai_compatible and ep:
-        if rt.api.health_path:
-            out += ["Is it up?" + (f" ({nodot(rt.api.health_note)})" if rt.api.health_note else ""), "",
-                    fence(f"{curl} http://127.0.0.1:{port}{rt.api.health_path}", p.lang), ""]
-        out += ["Which models does it serve? The answer is `{\"object\": \"list\", \"data\": [{\"id\": ...}]}`; "
-                f"use an `id` from it as the `model` of a request (here `{ln.request_model}`).", "",
-                fence(f"{curl} {ep}/models", p.lang), ""]
-        body = '{"model": "%s", "messages": [{"role": "user", "content": "Say hello"}]}' % ln.request_model
-        out += ["Ask for a chat completion. A working server answers with JSON whose reply is in "
-                "`\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"Hello! ...\"}}]` "
-                "(the first request can take a while: it loads the model).", ""]
-        if win:
-            out.append(fence(f"Invoke-RestMethod {ep}/chat/completions -Method Post -ContentType \"application/json\" "
-                             f"-Body '{body}' | ConvertTo-Json -Depth 5", p.lang))
-        elif ln.verify:
-            out.append(fence(ln.verify, p.lang))
-        else:
-            out.append(fence(f"curl {ep}/chat/completions -H \"Content-Type: application/json\" -d '{body}'", p.lang))
-        return "\n".join(out)
-    if rt.api.health_path and port:
-        out += ["Is it up?", "", fence(f"{curl} http://127.0.0.1:{port}{rt.api.health_path}", p.lang), ""]
-    if rt.detect.version_command:
-        out += ["Check the installation:", "", fence(rt.detect.version_command, p.lang), ""]
-    if rt.api.native_api:
-        out.append(f"How you use it: {autolink(nodot(rt.api.native_api))}.")
-    if not rt.detect.version_command and not rt.api.native_api and not rt.api.health_path:
-        home = rt.homepage or rt.repo
-        out.append(f"{rt.name} exposes no API pickrt can check; see <{home}>." if home else f"{rt.name} exposes no API pickrt can check.")
-    return "\n".join(out)
-
-
-__all__ = ["api_facts", "bind_text", "get_model", "install", "serve", "step_md", "suggestions", "verify"]
+__all__ = ["get_model", "install", "serve", "step_md", "suggestions"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
 
-
-def nodot(s: Optional[str]) -> str:
+def nodot(s: str | None) -> str:
     s = " ".join((s or "").split())
     return s[:-1] if s.endswith(".") else s
 
@@ -24,7 +22,9 @@ def dedupe(xs: list[str]) -> list[str]:
     return list(dict.fromkeys(xs))
 
 
-AUTH = ("Before exposing it, put a reverse proxy with TLS and authentication (nginx, Caddy, Traefik: a password "
-        "or an API key per user) in front, or limit the port to a trusted network with a firewall.")
+AUTH = (
+    "Before exposing it, put a reverse proxy with TLS and authentication (nginx, Caddy, Traefik: a password "
+    "or an API key per user) in front, or limit the port to a trusted network with a firewall."
+)
 
 __all__ = ["AUTH", "cap", "dedupe", "gib", "nodot"]
