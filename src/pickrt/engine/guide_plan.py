@@ -284,8 +284,7 @@ def _arch(a: str | None) -> str | None:
 
 def _install_steps(rt: Runtime, os_: str, backend: str | None) -> tuple[list[Step], bool]:
     """The OS's steps that apply to this accelerator; and whether the OS has steps but none for it."""
-    by_os: dict[str, list[Step]] = dict(rt.install)
-    steps = list(by_os.get(os_) or [])
+    steps = [s for target, ss in rt.install.items() if target == os_ for s in ss]
     if backend is None:
         return list(steps), False
     keep = [s for s in steps if not (getattr(s, "backends", None) or []) or backend in s.backends]
