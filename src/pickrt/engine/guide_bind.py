@@ -40,11 +40,21 @@ LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
 def bind_facts(rt: Runtime) -> tuple[str, str, str | None] | None:
-    """(how, option, default) from the catalog's ``api.bind`` where it has one, else the table above."""
+    """(how, option, default host) from the catalog's ``api.bind`` where it says how, else the table above."""
     b = getattr(rt.api, "bind", None)
-    if b is not None and getattr(b, "how", None):
-        return b.how, b.option, b.default
+    if b is not None and getattr(b, "how", None) in ("flag", "env") and b.option:
+        return b.how, b.option, _host(b.default if b.default is not None else rt.api.bind_default)
     return _BIND.get(rt.slug)
+
+
+def _host(addr: str | None) -> str | None:
+    """The host part of a listen address (``0.0.0.0:8080`` -> ``0.0.0.0``, ``[::]:80`` -> ``::``)."""
+    if not addr or not addr.split():
+        return None
+    host = addr.split()[0]
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 __all__ = ["LOCAL", "bind_facts"]

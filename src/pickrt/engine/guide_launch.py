@@ -9,6 +9,7 @@ the quant is the fit's, the serve command is the advice's.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ class _FitShim:
 def launch_for(
     rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: str, backend: str | None, *, recommended: bool
 ) -> Launch:
+    from pickrt.engine.guide_bind import LOCAL, bind_facts
     from pickrt.render.commands import fill, model_values
 
     if rt.kind == "bridge":
@@ -141,6 +143,16 @@ def launch_for(
         out.make = _at(_at(dep, "checkpoint"), "make")
         out.notes = list(_at(dep, "notes") or [])
         out.split = _split_words(dep)
+        # a get line that is a comment is the step that makes the checkpoint: prose, not a command
+        out.get = [g for g in out.get if not g.startswith("# ")]
+        # the serve command carries the env as a POSIX prefix; the guide writes it for the OS
+        prefix = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in out.env.items())
+        if prefix and out.serve and out.serve.startswith(prefix + " "):
+            out.serve = out.serve[len(prefix) + 1 :]
+        facts = bind_facts(rt)
+        out.bind_added = bool(
+            out.serve and facts and facts[0] == "flag" and facts[2] not in (None, *LOCAL) and f" {facts[1]} " in f"{out.serve} "
+        )
     else:
         line = fill(rt.get_model, vals) if rt.get_model else None
         if line and not out.have_file:
@@ -165,7 +177,8 @@ def launch_for(
     if model.endswith(".gguf") and not out.have_file:
         out.made_up_file = model
         out.file_repo = ref.spec.gguf_repo if ref is not None and ref.spec.gguf_repo else vals.get("gguf_repo")
-    out.request_model = _request_model(rt, vals)
+    m = re.search(r'"model": "([^"]*)"', out.verify or "")
+    out.request_model = m.group(1) if m and m.group(1) else _request_model(rt, vals)
     return out
 
 

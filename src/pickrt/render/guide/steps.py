@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import TYPE_CHECKING
 
 from pickrt.render.guide.api import api_facts
@@ -85,7 +86,7 @@ def _with_env(p: GuidePlan, cmd: str) -> str:
         return cmd
     if p.os == "windows":
         return "; ".join(f'$env:{k} = "{v}"' for k, v in env.items()) + f"; {cmd}"
-    return " ".join(f"{k}={v}" for k, v in env.items()) + f" {cmd}"
+    return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in env.items()) + f" {cmd}"
 
 
 def _health(p: GuidePlan) -> str | None:
