@@ -89,6 +89,24 @@ def _section(text: str, title: str) -> str:
     return m.group(1)
 
 
+def _sections(rt: Runtime) -> list[str]:
+    """The sections in the order things happen: a download that talks to the server comes after Serve."""
+    if rt.get_model_needs_server:
+        return ["What you are installing and why", "Prerequisites", "Install", "Serve", "Get a model that fits",
+                "Verify", "Next steps", "Sources"]
+    return SECTIONS
+
+
+def _steps_for(rt: Runtime, os_: str, text: str) -> list:
+    """The OS's install steps for the accelerator the guide's Prerequisites name."""
+    backend = ("cuda" if "**NVIDIA driver and CUDA:**" in text else "rocm" if "**AMD ROCm:**" in text
+               else "cpu" if "runs on the CPU here" in text else None)
+    steps = rt.install.get(os_, [])
+    if backend is None:
+        return steps
+    return [s for s in steps if not s.backends or backend in s.backends]
+
+
 SUPPORTED = [(s, o) for s, rt in CATALOG.runtimes.items() for o in OSES if _native(rt, o)]
 UNSUPPORTED = [(s, o) for s, rt in CATALOG.runtimes.items() for o in OSES if not _native(rt, o)]
 
@@ -106,14 +124,14 @@ def test_guide_for_every_supported_runtime_and_os(capsys, tmp_path, slug, os_):
     h1 = _h(out, "h1")
     assert len(h1) == 1 and h1[0].startswith(f"{rt.name} on "), h1
     h2 = _h(out, "h2")
-    assert [x for x in h2 if x in SECTIONS] == SECTIONS, h2
+    assert [x for x in h2 if x in SECTIONS] == _sections(rt), h2
     fences = _fences(out)
     assert fences, "no fenced commands"
     lang = "powershell" if os_ == "windows" else "sh"
     assert all(info in (lang, "json") for info, _ in fences), {i for i, _ in fences}
-    # every catalog `run` step for this OS, verbatim, in its own fenced block
+    # every catalog `run` step for this OS and accelerator, verbatim, in its own fenced block
     blocks = [body.strip() for _, body in fences]
-    for step in rt.install.get(os_, []):
+    for step in _steps_for(rt, os_, out):
         if step.run:
             assert step.run.strip() in blocks, f"install step missing: {step.run}"
         if step.url:
@@ -228,12 +246,16 @@ def test_library_without_server_points_to_its_server(capsys):
     assert "hf download turboderp/" in _section(out, "Get a model that fits")
 
 
-def test_model_that_fits_is_chosen_when_none_is_given(capsys):
+def test_without_a_model_the_guide_uses_the_advice_commands_and_lists_what_fits(capsys):
+    """No model named: the guide installs what the advice's commands name, and lists the advice's suggestions."""
     code, out, _ = _run(capsys, ["guide", "--runtime", "ollama", "--gpu", "RTX 4090", "--os", "linux"])
     assert code == 0
+    code, js, _ = _run(capsys, ["--json", "--runtime", "ollama", "--gpu", "RTX 4090", "--os", "linux"])
+    adv = json.loads(js)
     section = _section(out, "Get a model that fits")
-    assert "the largest reference model that fits" in section and ": fits." in section
-    assert "ollama pull " in section
+    assert "You named no model" in section and "ollama pull qwen3:8b" in section
+    for s in adv["model_suggestions"]:
+        assert f"{s['model']}, {s['note']}, at {s['quant']}" in section and f"`{s['get']}`" in section
 
 
 # ---- golden files -------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ from pickrt.profile import Profile
 
 SCHEMA_VERSION = 1
 
+ReasonKind = Literal["gate", "fit", "lifecycle", "rule", "local", "asked", "pick", "rank"]
+"""gate: a hardware/OS/format fact; fit: memory; lifecycle: the project's state (archived, superseded);
+rule: a catalog rule's judgment; local: what is installed or running here; asked: you named it with --runtime; pick: pickrt's own pick when
+another runtime was asked for; rank: ranked below the recommendation."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -97,6 +102,8 @@ class Recommendation(_Model):
     name: str
     zone: str
     reasons: list[str]
+    kinds: list[ReasonKind] = Field(default_factory=list)
+    """One per reason, same order: what the reason is about (see ``ReasonKind``)."""
     operator_notes: list[str]
     install: dict[str, list[str]]
     serve: Optional[str]
@@ -110,6 +117,7 @@ class Alternative(_Model):
     name: str
     zone: str
     reasons: list[str]
+    kinds: list[ReasonKind] = Field(default_factory=list)
     deployment: Optional[Deployment] = None
     speed: Optional[Speed] = None
 
@@ -118,6 +126,7 @@ class Listed(_Model):
     runtime: str
     name: str
     reasons: list[str]
+    kinds: list[ReasonKind] = Field(default_factory=list)
 
 
 class ModelFit(_Model):
@@ -158,6 +167,6 @@ class Advice(_Model):
 
 
 __all__ = [
-    "Advice", "Alternative", "CheckpointOut", "Commands", "Deployment", "Listed", "Placement", "ModelFit", "Recommendation", "SCHEMA_VERSION", "Speed",
+    "Advice", "Alternative", "CheckpointOut", "Commands", "Deployment", "Listed", "ReasonKind", "Placement", "ModelFit", "Recommendation", "SCHEMA_VERSION", "Speed",
     "Suggestion", "WorkloadOut",
 ]

@@ -193,36 +193,42 @@ def _catalog(dirs: Sequence[str]):
 
 
 def _whatif_given(a: argparse.Namespace) -> bool:
+    """Hardware what-if flags; ``--os`` alone is not one: it changes the OS, the machine stays as detected."""
     return any(getattr(a, k) not in (None, False) for k in
-               ("gpu", "gpus", "vram", "apple", "memory", "os", "cpu_only", "nodes", "interconnect"))
+               ("gpu", "gpus", "vram", "apple", "memory", "cpu_only", "nodes", "interconnect"))
 
 
-def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
+def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True, retarget: bool = True):
+    """(profile, detected here). ``--os`` changes the OS of a detected, loaded or simulated machine and
+    nothing else (:func:`pickrt.engine.os_target.retarget_os`); ``retarget=False`` leaves that to the caller."""
     from pickrt.engine.hardware import whatif_profile
 
     if a.hardware:
         from pickrt.profile_file import load_profile
 
-        prof = load_profile(a.hardware)
-        if a.os:
-            prof.os = a.os
-        if getattr(a, "memory_bandwidth", None):
-            prof.memory_bandwidth_gbs = a.memory_bandwidth
-        return prof, False
-    if _whatif_given(a):
+        prof, host = load_profile(a.hardware), False
+    elif _whatif_given(a):
         if a.interconnect and not a.nodes:
             raise InputError("--interconnect needs --nodes N (how many machines it connects)")
-        return whatif_profile(
-            catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory, os=a.os,
-            cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
+        # a Mac without a chip is Apple Silicon (retarget_os), unless the flags say CPU only or name a GPU
+        mac_guess = a.os == "macos" and not (a.apple or a.gpu or a.cpu_only)
+        prof = whatif_profile(
+            catalog, gpu=a.gpu, gpus=a.gpus, vram=a.vram, apple=a.apple, memory=a.memory,
+            os=None if mac_guess else a.os, cpu_only=a.cpu_only, nodes=a.nodes, interconnect=a.interconnect,
             memory_bandwidth=getattr(a, "memory_bandwidth", None),
-        ), False
-    from pickrt.detect import detect_host
+        )
+        host = False
+    else:
+        from pickrt.detect import detect_host
 
-    prof = detect_host(cluster=bool(getattr(a, "cluster", False)))
+        prof, host = detect_host(cluster=bool(getattr(a, "cluster", False))), True
     if getattr(a, "memory_bandwidth", None):
         prof.memory_bandwidth_gbs = a.memory_bandwidth
-    return prof, True
+    if retarget and a.os:
+        from pickrt.engine.os_target import retarget_os
+
+        prof = retarget_os(prof, a.os)[0]
+    return prof, host
 
 
 def _workload(a: argparse.Namespace, catalog):
@@ -265,10 +271,15 @@ def _cmd_advise(argv: list[str]) -> int:
         from pickrt.tui.app import run_wizard
 
         return run_wizard(a, catalog, wl)
-    prof, host = _profile(a, catalog)
+    prof, host = _profile(a, catalog, retarget=False)
+    here = host and (not a.os or a.os == prof.os)  # what doctor sees here says nothing about another OS
+    if a.os:
+        from pickrt.engine.os_target import retarget_os
+
+        prof = retarget_os(prof, a.os)[0]
     from pickrt.engine.advise import advise
 
-    adv = advise(prof, wl, catalog, local=local_findings(catalog) if host else None)
+    adv = advise(prof, wl, catalog, local=local_findings(catalog) if here else None)
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -341,17 +352,28 @@ def _cmd_detect(argv: list[str]) -> int:
 
 
 def _cmd_guide(argv: list[str]) -> int:
-    p = _Parser(prog="pickrt guide", description="First-install guide (Markdown) for the recommended runtime or the one named.")
+    p = _Parser(prog="pickrt guide", description="First-install guide (Markdown) for the recommended runtime or the one named. "
+                "--os writes the commands for that OS; the rest of the machine stays as detected or given.")
     _add_work_options(p)
     _add_hw_options(p)
+    p.add_argument("--format", choices=("markdown", "terminal"), default=None,
+                   help="markdown (raw, the default when piped) or terminal (rendered; the default on a terminal)")
     a = p.parse_args(argv)
     catalog = _catalog(a.knowledge)
     wl = _workload(a, catalog)
     from pickrt.guide import guide_for
 
-    prof, host = _profile(a, catalog)
-    text = guide_for(prof, wl, catalog, os_name=a.os, local=local_findings(catalog) if host else None)
-    _write_text(text)
+    prof, host = _profile(a, catalog, retarget=False)
+    here = host and (not a.os or a.os == prof.os)  # what doctor sees here says nothing about another OS
+    text = guide_for(prof, wl, catalog, os_name=a.os, local=local_findings(catalog) if here else None)
+    fmt = a.format or ("terminal" if sys.stdout.isatty() else "markdown")
+    if fmt == "terminal":
+        from pickrt.render.guide.terminal import print_markdown
+        from pickrt.render.terminal import clean
+
+        print_markdown(clean(text), sys.stdout)
+    else:
+        _write_text(text)
     return EXIT_OK
 
 

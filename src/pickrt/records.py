@@ -31,10 +31,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "Deployment": ("quant", "checkpoint", "gpus", "nodes", "tensor_parallel", "pipeline_parallel", "replicas",
                    "context", "max_sequences", "kv_cache_dtype", "placement", "bind", "env", "commands", "split_by",
                    "rope_scaling", "notes"),
-    "Recommendation": ("runtime", "name", "zone", "reasons", "operator_notes", "install", "serve", "endpoint",
+    "Recommendation": ("runtime", "name", "zone", "reasons", "kinds", "operator_notes", "install", "serve", "endpoint",
                        "deployment", "speed"),
-    "Alternative": ("runtime", "name", "zone", "reasons", "deployment", "speed"),
-    "Listed": ("runtime", "name", "reasons"),
+    "Alternative": ("runtime", "name", "zone", "reasons", "kinds", "deployment", "speed"),
+    "Listed": ("runtime", "name", "reasons", "kinds"),
     "ModelFit": ("fits", "required_gb", "available_gb", "quant", "detail", "offload", "weights_gb", "kv_cache_gb",
                  "overhead_gb", "gpu_layers", "runtime"),
     "Suggestion": ("model", "quant", "required_gb", "available_gb", "decode_tps", "get", "note"),
@@ -54,7 +54,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "Deployment": {"kv_cache_dtype": "f16"},
     "Advice": {"schema_version": 1},
 }
-_LISTS = {"instances", "flags", "gpus", "nodes", "probes", "needs", "reasons", "operator_notes", "alternatives",
+_LISTS = {"instances", "flags", "gpus", "nodes", "probes", "needs", "reasons", "kinds", "operator_notes", "alternatives",
           "rejected", "companions", "model_suggestions", "warnings", "notes"}
 
 

@@ -118,12 +118,32 @@ class Api(_Model):
     native_api: Optional[str] = None
 
 
+BackendName = Literal["cuda", "rocm", "metal", "intel", "vulkan", "cpu"]
+
+
+class ServerStart(_Model):
+    """An install step that leaves the server running (a system service, a desktop app)."""
+
+    how: Literal["service", "app"]
+    check: Optional[str] = None
+    """A command that shows whether it runs (``systemctl status ollama``); else the guide curls the health path."""
+    note: Optional[str] = None
+    """What the installer does, in one sentence."""
+    env: Optional[str] = None
+    """How to give this server environment variables (the service does not read your shell's)."""
+    source: Optional[str] = None
+
+
 class Step(_Model):
     """One install step: a command to run, or a sentence (with a link) where there is none."""
 
     run: Optional[str] = None
     text: Optional[str] = None
     url: Optional[str] = None
+    backends: list[BackendName] = Field(default_factory=list)
+    """Only for these accelerators (a CUDA wheel, a CPU build); empty: for all."""
+    starts: Optional[ServerStart] = None
+    """This step also starts the server (a service, an app): the guide checks it before starting another."""
 
 
 class Detect(_Model):
@@ -304,6 +324,8 @@ class Runtime(_Model):
     install: dict[InstallTarget, list[Step]] = Field(default_factory=dict)
     get_model: Optional[str] = None
     """Command template to fetch a model: {hf_repo}, {gguf_repo}, {ollama_tag}, {mlx_repo}, {quant}."""
+    get_model_needs_server: bool = False
+    """The download command talks to the running server (``ollama pull``): the guide starts the server first."""
     serve: Optional[str] = None
     """Command template to serve: {model}, {port}."""
     model_arg: Optional[ModelArg] = None

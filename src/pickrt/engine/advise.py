@@ -50,10 +50,26 @@ class Eval:
     fit_reasons: list[str] = field(default_factory=list)
     dep: Optional[Deployment] = None
     speed: Optional[Obj] = None
+    kinds: dict[str, str] = field(default_factory=dict)
+    """Each reason's kind (pickrt.advice.ReasonKind): renderers never match sentence text."""
 
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    def reject(self, kind: str, text: str, *, first: bool = False) -> None:
+        if first:
+            self.rejected.insert(0, text)
+        else:
+            self.rejected.append(text)
+        self.kinds.setdefault(text, kind)
+
+    def reason(self, kind: str, weight: float, text: str) -> None:
+        self.reasons.append((weight, text))
+        self.kinds.setdefault(text, kind)
+
+    def kinds_of(self, reasons: list[str]) -> list[str]:
+        return [self.kinds.get(r, "rule") for r in reasons]
 
 
 def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
@@ -123,6 +139,7 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
             recommendation.reasons.insert(0, f"you asked for {rec_eval.rt.name} with --runtime; it can run here")
         elif wl.runtime:
             recommendation.reasons.insert(0, f"you asked for {rec_eval.rt.name} with --runtime; it is also pickrt's own pick")
+        recommendation.kinds = ["asked"] * (len(recommendation.reasons) - len(recommendation.kinds)) + recommendation.kinds
         warnings.extend(rec_eval.warnings)
     for e in passing:
         if e is rec_eval:
@@ -130,17 +147,23 @@ def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = N
         reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])]
         if wl.runtime and e is top_pick:
             reasons.insert(0, f"pickrt's own pick for this hardware and workload (you asked for {rec_eval.rt.name if rec_eval else wl.runtime})")
+            e.kinds.setdefault(reasons[0], "pick")
         if rec_eval is not None and not (wl.runtime and e is top_pick):
             reasons.insert(0, _tradeoff(e, rec_eval))
+            e.kinds.setdefault(reasons[0], "rank")
         elif not reasons:
             reasons.append(e.rt.summary)
-        alternatives.append(record("Alternative", runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=_dedupe(reasons),
-                                   deployment=as_record(e.dep) if e.dep else None, speed=e.speed))
+        reasons = _dedupe(reasons)
+        alternatives.append(record("Alternative", runtime=e.rt.slug, name=e.rt.name, zone=e.rt.zone, reasons=reasons,
+                                   kinds=e.kinds_of(reasons), deployment=as_record(e.dep) if e.dep else None,
+                                   speed=e.speed))
     for e in evals:
         if e.rt.kind == "bridge":
-            companions.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_bridge_reasons(e.rt, rec_eval, wl_eff)))
+            br = _bridge_reasons(e.rt, rec_eval, wl_eff)
+            companions.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=br, kinds=["rule"] * len(br)))
         elif not e.ok and e is not rec_eval:
-            rejected.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=_dedupe(e.rejected)))
+            rej = _dedupe(e.rejected)
+            rejected.append(record("Listed", runtime=e.rt.slug, name=e.rt.name, reasons=rej, kinds=e.kinds_of(rej)))
     if wl.runtime and rec_eval is None:
         named = next(e for e in evals if e.rt.slug == wl.runtime)
         if named.rt.kind == "bridge":
@@ -291,18 +314,18 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             continue
         if rt.superseded_by:
             succ = catalog.runtimes.get(rt.superseded_by)
-            e.rejected.append(f"{rt.status.state}: superseded by {succ.name if succ else rt.superseded_by}"
-                              + (f" ({rt.status.evidence})" if rt.status.evidence else ""))
+            e.reject("lifecycle", f"{rt.status.state}: superseded by {succ.name if succ else rt.superseded_by}"
+                     + (f" ({rt.status.evidence})" if rt.status.evidence else ""))
         pg = platform_gate(rt, hw)
         if pg:
-            e.rejected.append(pg)
+            e.reject("gate", pg)
         backend, why = backend_for(rt, hw)
         if why and not pg:
-            e.rejected.append(why)
+            e.reject("gate", why)
         e.backend = backend
         qr, qw = quant_gate(rt, hw, wl.quant_format)
         if qr:
-            e.rejected.append(qr)
+            e.reject("gate", qr)
         if qw:
             e.warnings.append(qw)
         if rt.kind == "engine" and wl.users > QUEUE_MAX and not serves_concurrently(rt) and not e.rejected:
@@ -312,7 +335,7 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             allowed = lambda fmt, rt=rt: quant_gate(rt, hw, fmt)[0] is None  # noqa: E731
             e.fit = best_fit(catalog, rt, hw, wl, backend, allowed)
             if e.fit is None:
-                e.rejected.append("loads no quant format pickrt can size")
+                e.reject("gate", "loads no quant format pickrt can size")
     # Does the model fit one node with the best single-node runtime? (drives distributed rules)
     if wl.model is not None and hw.nodes > 1:
         single = dataclasses.replace(hw, nodes=1)
@@ -338,16 +361,17 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
             else:
                 e.fit_reasons.append(f"{wl.model.label} needs {e.fit.required_gb:.1f} GiB ({e.fit.quant.id}, {wl.context} tokens x {wl.users} users); "
                                   f"{p.gb:.1f} GiB usable ({p.what})")
-            e.rejected.extend(e.fit_reasons)
+            for r in e.fit_reasons:
+                e.reject("fit", r)
         for r in applicable(catalog.rules, sit, e.rt):
             a = r.then
             if a.reject:
-                e.rejected.insert(0, _reject_text(a.reject, e.rt))
+                e.reject("lifecycle" if a.reject in ("unmaintained", "archived") else "rule", _reject_text(a.reject, e.rt), first=True)
                 continue
             if a.prefer:
                 e.score += a.prefer
             if a.reason:
-                e.reasons.append((a.prefer or 0.1, a.reason))
+                e.reason("rule", a.prefer or 0.1, a.reason)
             if a.note:
                 e.notes.append(a.note)
             if a.warning:
@@ -370,16 +394,16 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
                     f"{wl.model.spec.layers - (e.fit.gpu_layers or 0)} of {wl.model.spec.layers} layers in system RAM; "
                     "expect it to run several times slower (those layers run on the CPU). A smaller quant or a bigger GPU avoids it.")
             elif e.fit.fits:
-                e.reasons.append((0.05, f"{wl.model.label} fits: {e.fit.required_gb:.1f} of {e.fit.pool.gb:.1f} GiB usable ({e.fit.quant.id})"))
+                e.reason("fit", 0.05, f"{wl.model.label} fits: {e.fit.required_gb:.1f} of {e.fit.pool.gb:.1f} GiB usable ({e.fit.quant.id})")
         if local and e.ok:
             if e.rt.slug in local.get("running", set()):
                 e.score += 8
-                e.reasons.append((8, f"{e.rt.name} is already running on this machine"))
+                e.reason("local", 8, f"{e.rt.name} is already running on this machine")
             elif e.rt.slug in local.get("installed", set()):
                 e.score += 5
-                e.reasons.append((5, f"{e.rt.name} is already installed on this machine"))
+                e.reason("local", 5, f"{e.rt.name} is already installed on this machine")
         elif local and not e.ok and e.rt.slug in (local.get("installed", set()) | local.get("running", set())):
-            e.rejected.insert(0, f"{e.rt.name} is installed here, but it is a poor fit: {e.rejected[0]}")
+            e.reject("local", f"{e.rt.name} is installed here, but it is a poor fit: {e.rejected[0]}", first=True)
     return evals, sit
 
 
@@ -413,7 +437,7 @@ def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Reco
     from pickrt.engine.commands import endpoint_for, install_lines
 
     rt = e.rt
-    reasons = [r for _, r in sorted(e.reasons, key=lambda x: -x[0])] or [rt.summary]
+    reasons = _dedupe([r for _, r in sorted(e.reasons, key=lambda x: -x[0])] or [rt.summary])
     notes = list(e.dep.notes) if e.dep is not None else []
     port = rt.api.default_port
     if port and e.dep is not None and e.dep.bind == "127.0.0.1" and not any("all interfaces" in n for n in notes):
@@ -422,7 +446,7 @@ def _recommendation(e: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> Reco
     notes.extend(n.text for n in rt.operator_notes)
     dep = e.dep
     return record("Recommendation",
-        runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=_dedupe(reasons), operator_notes=_dedupe(notes),
+        runtime=rt.slug, name=rt.name, zone=rt.zone, reasons=reasons, kinds=e.kinds_of(reasons), operator_notes=_dedupe(notes),
         install=install_lines(rt), serve=dep.commands.serve if dep else None, endpoint=endpoint_for(rt),
         deployment=as_record(dep) if dep else None,
     )

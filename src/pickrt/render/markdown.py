@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from pickrt.catalog.models import Source
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pickrt.catalog.models import Source
 
 
 def fence(code: str, lang: str = "sh") -> str:
