@@ -10,12 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
 from textual.worker import Worker, WorkerState
 
 from pickrt.errors import InputError
 from pickrt.tui.answers import HardwareForm, form_message, initial_profile
+from pickrt.tui.screens.form import FormScreen, hint_line
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 from pickrt.tui.widgets.profile_view import profile_table
@@ -52,8 +52,10 @@ def _apple_options(catalog, current: str) -> list[tuple[str, str]]:
     return [(o, o) for o in opts]
 
 
-class HardwareScreen(Screen):
+class HardwareScreen(FormScreen):
     """Shows the profile in effect; the form on the right edits it (what-if)."""
+
+    TYPE_TARGET = "#gpu-input"
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -118,6 +120,7 @@ class HardwareScreen(Screen):
                     yield Select([(o, o) for o in INTERCONNECTS], prompt="none", value=f.interconnect or Select.NULL,
                                  compact=True, id="interconnect")
                 yield Static("", id="hw-error", classes="error")
+        yield hint_line("hw-hint")
         with Horizontal(classes="actions"):
             yield Preview(id="preview")
             yield Button("Next ⏎", variant="primary", id="next")
@@ -125,7 +128,7 @@ class HardwareScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "1/4 Hardware"
-        self.query_one("#next", Button).focus()
+        self.query_one("#next", Button).focus()  # until the form is ready (detection disables it)
         self.ready = True
         app = self.app
         try:
@@ -138,6 +141,7 @@ class HardwareScreen(Screen):
                                            "\nEdit the fields on the right."), error=True)
             self._show_loading(False)
             self._recompute()
+            self.focus_first_field()
             return
         if base is None:
             self._start_detection()
@@ -146,6 +150,7 @@ class HardwareScreen(Screen):
             self.initial = app.hardware_form
             self._show_loading(False)
             self._recompute()
+            self.focus_first_field()
 
     # -- detection ---------------------------------------------------------------------------
     def _start_detection(self) -> None:
@@ -187,8 +192,8 @@ class HardwareScreen(Screen):
         if self.pending_next:
             self.pending_next = False
             self.action_next()
-        else:
-            self.query_one("#next", Button).focus()
+        elif self.app.focused is None or self.app.focused.id == "next":
+            self.focus_first_field()
 
     # -- form <-> profile --------------------------------------------------------------------
     def _fill_form(self, f: HardwareForm) -> None:
@@ -288,12 +293,14 @@ class HardwareScreen(Screen):
         app = self.app
         app.profile = self.current
         app.profile_detected = self.base_detected and self.current is self.base
+        unedited_file = self.current is self.base and not self.base_detected
+        app.profile_file = getattr(app.args, "hardware", None) if unedited_file else None
         from pickrt.tui.screens.workload import WorkloadScreen
 
         app.push_screen(WorkloadScreen())
 
     def action_back(self) -> None:
-        self.notify("This is the first step: q or Ctrl+Q quits.", timeout=3)
+        self.notify("This is the first step: Ctrl+Q quits.", timeout=3)
 
     def action_reset(self) -> None:
         if not self.detecting:

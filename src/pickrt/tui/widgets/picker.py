@@ -1,8 +1,10 @@
 """A text field that filters a list of known names as you type, and still accepts anything.
 
-Typing narrows the list below the field (every word must appear); Down moves into the list and
-Enter there takes the name; Escape or Up at the top returns to the field. Enter in the field
-submits the field as typed (``Input.Submitted`` bubbles to the screen, which moves on).
+Typing narrows the list below the field (every word must appear) and shows the first name that
+starts with the text as grey ghost text. Enter (or Right) accepts that ghost text and stays in the
+field; Down moves into the list and Enter there takes the highlighted name; Escape or Up at the top
+returns to the field. Enter with no ghost text submits the field as typed (``Input.Submitted``
+bubbles to the screen, which moves on), so a size like ``8b`` or a path is kept as typed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,44 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList
+
+
+class PickerInput(Input):
+    """An ``Input`` whose Enter first accepts the visible suggestion (the grey ghost text)."""
+
+    _typed_ahead = False
+
+    def type_ahead(self, text: str, replace: bool) -> None:
+        """Take text typed while another widget had focus, and focus the field without selecting it."""
+        self._typed_ahead = True
+        self.focus()
+        self.value = text if replace else self.value + text
+        self.cursor_position = len(self.value)
+
+    def _on_focus(self, event) -> None:
+        typed, self._typed_ahead = self._typed_ahead, False
+        super()._on_focus(event)
+        if typed:
+            self.cursor_position = len(self.value)
+
+    @property
+    def suggestion(self) -> str:
+        """The ghost text on show, or ''."""
+        sugg = self._suggestion
+        if sugg and len(sugg) > len(self.value) and sugg.lower().startswith(self.value.lower()):
+            return sugg
+        return ""
+
+    async def action_submit(self) -> None:
+        sugg = self.suggestion
+        if sugg:
+            self.value = sugg
+            self.cursor_position = len(sugg)
+            picker = self.parent
+            if isinstance(picker, Picker):
+                picker.close_list(focus=False)
+            return
+        await super().action_submit()
 
 
 class PickerMatches(OptionList):
@@ -51,7 +91,7 @@ class Picker(Vertical):
         self.choices = list(dict.fromkeys(choices))
         self.max_matches = max_matches
         sugg = list(dict.fromkeys([*self.choices, *suggestions]))
-        self._input = Input(value, placeholder=placeholder, compact=True,
+        self._input = PickerInput(value, placeholder=placeholder, compact=True,
                             suggester=SuggestFromList(sugg, case_sensitive=False) if sugg else None,
                             id=f"{id}-input" if id else None)
         self._list = PickerMatches(id=f"{id}-matches" if id else None)
@@ -80,9 +120,10 @@ class Picker(Vertical):
         return [c for c in self.choices if all(w in c.lower() for w in words)][: self.max_matches]
 
     # -- list -----------------------------------------------------------------------------
-    def close_list(self) -> None:
+    def close_list(self, focus: bool = True) -> None:
         self._list.remove_class("-open")
-        self._input.focus()
+        if focus:
+            self._input.focus()
 
     @on(Input.Changed)
     def _filter(self, event: Input.Changed) -> None:
@@ -117,4 +158,4 @@ class Picker(Vertical):
         self._input.cursor_position = len(self._input.value)
 
 
-__all__ = ["Picker"]
+__all__ = ["Picker", "PickerInput"]
