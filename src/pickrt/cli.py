@@ -58,9 +58,26 @@ def _positive_float(name: str):
     return conv
 
 
+def _choice(values: tuple[str, ...]):
+    """An enumerated option that forgives case and punctuation ('Shared_Prefix', 'macOS') and
+    answers a typo with "did you mean"."""
+    def conv(s: str) -> str:
+        from pickrt.catalog.names import did_you_mean, pick
+
+        hit = pick(s, values)
+        if hit is None:
+            raise argparse.ArgumentTypeError(f"{s!r} is not one of {', '.join(values)}{did_you_mean(s, values)}")
+        return hit
+    return conv
+
+
+def _meta(values: tuple[str, ...]) -> str:
+    return "{" + ",".join(values) + "}"
+
+
 def _add_work_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the work")
-    g.add_argument("--traffic", choices=TRAFFIC, default="chat", help="traffic shape (default: chat, one person)")
+    g.add_argument("--traffic", type=_choice(TRAFFIC), metavar=_meta(TRAFFIC), default="chat", help="traffic shape (default: chat, one person)")
     g.add_argument("--users", type=_positive_int("--users"), default=1, metavar="N", help="concurrent users / in-flight requests (default 1)")
     g.add_argument("--quant", default="any", metavar="Q",
                    help="format (any, gguf, exl2, exl3, awq, gptq, fp8, nvfp4, mxfp4, mlx, bf16) or a precise type "
@@ -68,10 +85,11 @@ def _add_work_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model", metavar="M", help="a known model (llama-3.1-8b, qwen3-32b, gpt-oss-20b, ...), a size (8b, 70b), "
                                                 "a .gguf file or a Hugging Face model folder")
     g.add_argument("--context", type=_positive_int("--context"), default=8192, metavar="N", help="tokens per request (default 8192)")
-    g.add_argument("--goal", choices=GOALS, default=None, help="easy (default for one user) | throughput (default for many) | latency")
-    g.add_argument("--need", action="append", choices=NEEDS, default=[], metavar="NEED",
+    g.add_argument("--goal", type=_choice(GOALS), metavar=_meta(GOALS), default=None, help="easy (default for one user) | throughput (default for many) | latency")
+    g.add_argument("--need", action="append", type=_choice(NEEDS), default=[], metavar="NEED",
                    help="repeatable: " + ", ".join(NEEDS))
-    g.add_argument("--runtime", metavar="SLUG", help="evaluate this runtime (it becomes the recommendation if it can run here)")
+    g.add_argument("--runtime", metavar="NAME", help="evaluate this runtime, by slug or name (ollama, llama.cpp, vLLM, "
+                                                  "LM Studio, ...): it becomes the recommendation if it can run here")
     g.add_argument("--knowledge", action="append", default=[], metavar="DIR", help="extra catalog overlay folder (repeatable)")
 
 
@@ -81,12 +99,13 @@ def _add_hw_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gpu", metavar="NAME", help='a GPU, e.g. "RTX 4090", "H100 SXM", "MI300X", "Arc B580"')
     g.add_argument("--gpus", type=_positive_int("--gpus"), metavar="N", help="GPUs per machine")
     g.add_argument("--vram", type=_positive_float("--vram"), metavar="GB", help="VRAM per GPU in GiB (for a GPU the catalog does not know)")
-    g.add_argument("--apple", metavar="CHIP", help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core"')
+    g.add_argument("--apple", metavar="CHIP", help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core" (not --gpu)')
     g.add_argument("--memory", type=_positive_float("--memory"), metavar="GB", help="system or unified memory in GiB")
-    g.add_argument("--os", choices=OSES, help="operating system")
+    g.add_argument("--os", type=_choice(OSES), metavar=_meta(OSES), help="operating system")
     g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
     g.add_argument("--nodes", type=_positive_int("--nodes"), metavar="N", help="machines (each with --gpus GPUs)")
-    g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+    g.add_argument("--interconnect", type=_choice(INTERCONNECTS), metavar=_meta(INTERCONNECTS),
+                   help="how the machines are connected")
 
 
 def _advise_parser() -> argparse.ArgumentParser:
