@@ -246,6 +246,7 @@ def _cmd_detect(argv: list[str]) -> int:
     p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR (attach it to a bug report)")
     p.add_argument("--replay", metavar="DIR", help="build the profile from a recorded DIR instead of this machine")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds each probe may take (default 2)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every probe that found nothing, with why")
     a = p.parse_args(argv)
     from pickrt import detect
 
@@ -271,7 +272,7 @@ def _cmd_detect(argv: list[str]) -> int:
     else:
         from pickrt.render.detect_text import render
 
-        sys.stdout.write(render(prof))
+        sys.stdout.write(render(prof, verbose=a.verbose))
         if a.record:
             sys.stderr.write(f"raw probe outputs written to {a.record}\n")
     return EXIT_OK
