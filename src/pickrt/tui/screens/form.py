@@ -65,7 +65,7 @@ class FormScreen(Screen):
         if isinstance(target, PickerInput):
             target.type_ahead(ch, replace)
         else:
-            target.focus()
+            self.app.set_focus(target)
             target.value = ch if replace else target.value + ch
             target.cursor_position = len(target.value)
 

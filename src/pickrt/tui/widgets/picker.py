@@ -22,20 +22,18 @@ from textual.widgets import Input, OptionList
 class PickerInput(Input):
     """An ``Input`` whose Enter first accepts the visible suggestion (the grey ghost text)."""
 
-    _typed_ahead = False
-
     def type_ahead(self, text: str, replace: bool) -> None:
-        """Take text typed while another widget had focus, and focus the field without selecting it."""
-        self._typed_ahead = True
-        self.focus()
+        """Take text typed while another widget had focus, and focus the field without selecting
+        its text (the next key must add to it, not replace it)."""
+        self.select_on_focus = False
+        self.app.set_focus(self)  # now, not later: the next key must reach this field
         self.value = text if replace else self.value + text
         self.cursor_position = len(self.value)
 
     def _on_focus(self, event) -> None:
-        typed, self._typed_ahead = self._typed_ahead, False
-        super()._on_focus(event)
-        if typed:
-            self.cursor_position = len(self.value)
+        # Input's own focus handler runs after this one; select on focus again from the next focus.
+        if not self.select_on_focus:
+            self.call_later(setattr, self, "select_on_focus", True)
 
     @property
     def suggestion(self) -> str:
