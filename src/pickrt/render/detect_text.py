@@ -57,7 +57,8 @@ def missing_summary(profile: Profile) -> list[str]:
     out: list[str] = []
     gpu_tools = list(dict.fromkeys(t for t in (_tool(p.name) for p in missing) if t))
     rest = [p for p in missing if not _tool(p.name)]
-    if gpu_tools and not profile.gpus and profile.apple is None and profile.os != "macos":
+    gpu_tool_ran = any(_tool(p.name) and p.status != "missing" for p in profile.probes)
+    if gpu_tools and not gpu_tool_ran and not profile.gpus and profile.apple is None and profile.os != "macos":
         out.append(f"no GPU tool installed ({', '.join(gpu_tools)}): if this machine has a GPU, "
                    "install its driver")
     else:
