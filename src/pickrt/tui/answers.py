@@ -60,6 +60,23 @@ def _num(text: str, label: str, kind: type = int) -> Optional[float]:
     return v
 
 
+OSES = ("linux", "macos", "windows")
+INTERCONNECTS = ("ethernet", "infiniband", "thunderbolt5", "internet")
+
+
+def _one_of(text: str, values: tuple[str, ...], label: str) -> Optional[str]:
+    """A typed value of a short list, forgiving case and punctuation; '' is None."""
+    s = (text or "").strip()
+    if not s:
+        return None
+    from pickrt.catalog.names import did_you_mean, pick
+
+    hit = pick(s, values)
+    if hit is None:
+        raise InputError(f"{label}: {s!r} is not one of {', '.join(values)}{did_you_mean(s, values)}")
+    return hit
+
+
 def _fmt_gb(v: Optional[float]) -> str:
     return "" if v is None else f"{v:g}"
 
@@ -121,13 +138,14 @@ class HardwareForm:
         from pickrt.engine.hardware import whatif_profile
 
         nodes = _num(self.nodes, "Nodes")
-        interconnect = self.interconnect.strip() or None
+        interconnect = _one_of(self.interconnect, INTERCONNECTS, "Link")
+        os_name = _one_of(self.os, OSES, "OS")
         if interconnect and not (nodes and nodes > 1):
             raise InputError("Interconnect needs Nodes of 2 or more (the machines it connects)")
         return whatif_profile(
             catalog, gpu=self.gpu.strip() or None, gpus=_num(self.gpus, "Count"),
             vram=_num(self.vram, "VRAM", float), apple=self.apple.strip() or None,
-            memory=_num(self.memory, "Memory", float), os=self.os.strip() or None,
+            memory=_num(self.memory, "Memory", float), os=os_name,
             cpu_only=False, nodes=nodes, interconnect=interconnect,
         )
 

@@ -92,11 +92,16 @@ class Picker(Vertical):
         self._input = PickerInput(value, placeholder=placeholder, compact=True,
                             suggester=SuggestFromList(sugg, case_sensitive=False) if sugg else None,
                             id=f"{id}-input" if id else None)
-        self._list = PickerMatches(id=f"{id}-matches" if id else None)
+        self._list: PickerMatches | None = None  # mounted when first needed (first paint stays light)
 
     def compose(self) -> ComposeResult:
         yield self._input
-        yield self._list
+
+    def _matches_list(self) -> PickerMatches:
+        if self._list is None:
+            self._list = PickerMatches(id=f"{self.id}-matches" if self.id else None)
+            self.mount(self._list)
+        return self._list
 
     # -- value ----------------------------------------------------------------------------
     @property
@@ -119,9 +124,16 @@ class Picker(Vertical):
 
     # -- list -----------------------------------------------------------------------------
     def close_list(self, focus: bool = True) -> None:
-        self._list.remove_class("-open")
+        if self._list is not None:
+            self._list.remove_class("-open")
         if focus:
             self._input.focus()
+
+    def _show(self, names: list[str]) -> None:
+        lst = self._matches_list()
+        lst.clear_options()
+        lst.add_options(names)
+        lst.add_class("-open")
 
     @on(Input.Changed)
     def _filter(self, event: Input.Changed) -> None:
@@ -129,25 +141,34 @@ class Picker(Vertical):
             return
         found = self.matches(event.value)
         exact = len(found) == 1 and found[0].lower() == event.value.strip().lower()
-        self._list.clear_options()
         if found and not exact and self._input.has_focus:
-            self._list.add_options(found)
-            self._list.add_class("-open")
-        else:
+            self._show(found)
+        elif self._list is not None:
+            self._list.clear_options()
             self._list.remove_class("-open")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self._list.remove_class("-open")
+        if self._list is not None:
+            self._list.remove_class("-open")
 
     def action_into_list(self) -> None:
-        if self._list.has_class("-open") and self._list.option_count:
-            self._list.focus()
-            self._list.highlighted = 0
+        if self._list is None or not self._list.has_class("-open"):
+            # Down on a field with no list open: every choice that matches, or all of them.
+            self._show(self.matches(self._input.value) or self.choices[: self.max_matches])
+            self.call_after_refresh(self._enter_list)
+            return
+        self._enter_list()
+
+    def _enter_list(self) -> None:
+        lst = self._list
+        if lst is not None and lst.has_class("-open") and lst.option_count:
+            lst.focus()
+            lst.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list is not self._list:
+        if self._list is None or event.option_list is not self._list:
             return
         event.stop()
         self._input.value = str(event.option.prompt)
