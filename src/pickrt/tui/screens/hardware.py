@@ -120,7 +120,6 @@ class HardwareScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "1/4 Hardware"
-        self.query_one("#next", Button).focus()  # until the form is ready (detection disables it)
         self.ready = True
         app = self.app
         try:
@@ -146,6 +145,7 @@ class HardwareScreen(FormScreen):
 
     # -- detection ---------------------------------------------------------------------------
     def _start_detection(self) -> None:
+        self.query_one("#next", Button).focus()  # until the form is ready (detection disables it)
         self.detecting = True
         self._show_loading(True)
         self._set_status("Detecting this machine…")
