@@ -83,15 +83,24 @@ def targets(t: Target, rt: Runtime) -> bool:
     return True
 
 
-_TARGETED: dict[tuple[int, str], list] = {}
+# Which rules target a runtime depends only on the catalog: work it out once per rule list and
+# runtime. Each entry holds the rule list itself, so its id() cannot be reused by a later catalog
+# while the entry lives (the old key was a bare id(), which a new list could take over); at most a
+# few rule lists are kept.
+_TARGETED: dict[int, tuple[list, dict[str, list]]] = {}
+_TARGETED_MAX = 4
 
 
 def applicable(rules: list[Rule], s: Situation, rt: Runtime) -> list[Rule]:
-    # Which rules target a runtime depends only on the catalog: work it out once per runtime.
-    key = (id(rules), rt.slug)
-    mine = _TARGETED.get(key)
+    entry = _TARGETED.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        if len(_TARGETED) >= _TARGETED_MAX:
+            _TARGETED.clear()
+        entry = _TARGETED[id(rules)] = (rules, {})
+    per_rt = entry[1]
+    mine = per_rt.get(rt.slug)
     if mine is None:
-        mine = _TARGETED[key] = [r for r in rules if targets(r.target, rt)]
+        mine = per_rt[rt.slug] = [r for r in rules if targets(r.target, rt)]
     return [r for r in mine if condition_holds(r.when, s, rt)]
 
 
