@@ -62,7 +62,7 @@ class PickrtApp(App[int]):
     SUB_TITLE = "pick a local LLM runtime"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("q", "quit_ask", "Quit (q q)"),
+        Binding("q", "quit_ask", "Quit (q q)", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark"),
     ]

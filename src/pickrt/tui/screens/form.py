@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 
 from pickrt.tui.widgets.picker import Picker, PickerInput
 
-HINT = "Enter or → accepts the grey suggestion, ↓ shows matches, Tab next field, Esc back"
+HINT = "Enter/→ takes the grey suggestion · ↓ matches · Tab next field · Esc back"
 
 
 def hint_line(id: str) -> Static:
@@ -24,6 +24,12 @@ def hint_line(id: str) -> Static:
 
 class FormScreen(Screen):
     TYPE_TARGET = ""  # CSS selector of the Input that takes letters typed elsewhere on the screen
+
+    def show_suggestion(self, suggestion: str) -> None:
+        """The hint line names the suggestion on show, so a person knows what Enter will do."""
+        for hint in self.query(".hint"):
+            if isinstance(hint, Static):
+                hint.update(f"Enter or → takes “{suggestion}” · ↓ matches · Tab next field" if suggestion else HINT)
 
     def first_field(self) -> Input | None:
         if not self.TYPE_TARGET:

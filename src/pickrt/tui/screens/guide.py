@@ -129,8 +129,8 @@ class GuideScreen(Screen):
         self.markdown, self.ok = _guide_text(self.app)
         yield Header()
         yield MarkdownViewer(self.markdown, show_table_of_contents=False, id="guide-md")
-        yield Static(f"s saves the guide to ./{GUIDE_FILE} · c copies a command block · t contents · "
-                     "Esc back · q q quits", id="guide-hint", classes="hint")
+        yield Static(f"s saves ./{GUIDE_FILE} · c copies a command block · Esc back · q q quits",
+                     id="guide-hint", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -100,16 +100,16 @@ class HardwareScreen(FormScreen):
                 yield Label("VRAM", classes="label")
                 yield Input(f.vram, placeholder="GiB, for an unknown card", type="number", compact=True, id="vram")
                 yield Label("Apple", classes="label")
-                yield Picker(_apple_options(cat, f.apple), f.apple, placeholder="none (M3 Max, M4 Pro 20-core…)",
+                yield Picker(_apple_options(cat, f.apple), f.apple, placeholder="none (↓ lists the chips)",
                              id="apple")
                 yield Label("Memory", classes="label")
                 yield Input(f.memory, placeholder="GiB (system or unified)", type="number", compact=True, id="memory")
                 yield Label("OS", classes="label")
-                yield Picker(OSES, f.os, placeholder="auto (linux, macos, windows)", id="os")
+                yield Picker(OSES, f.os, placeholder="auto (↓ lists them)", id="os")
                 yield Label("Nodes", classes="label")
                 yield Input(f.nodes, placeholder="1 machine", type="integer", compact=True, id="nodes")
                 yield Label("Link", classes="label")
-                yield Picker(INTERCONNECTS, f.interconnect, placeholder="none (ethernet, infiniband…)",
+                yield Picker(INTERCONNECTS, f.interconnect, placeholder="none (↓ lists them)",
                              id="interconnect")
                 yield Static("", id="hw-error", classes="error")
         yield hint_line("hw-hint")

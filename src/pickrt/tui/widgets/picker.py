@@ -35,6 +35,16 @@ class PickerInput(Input):
         if not self.select_on_focus:
             self.call_later(setattr, self, "select_on_focus", True)
 
+    def watch__suggestion(self) -> None:
+        show = getattr(self.screen, "show_suggestion", None) if self.is_attached else None
+        if show is not None:
+            show(self.suggestion)
+
+    def _on_blur(self, event) -> None:
+        show = getattr(self.screen, "show_suggestion", None) if self.is_attached else None
+        if show is not None:
+            show("")
+
     @property
     def suggestion(self) -> str:
         """The ghost text on show, or ''."""
