@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pickrt.catalog import load_catalog
-from pickrt.catalog.names import closest, did_you_mean, name_forms, norm, pick
+from pickrt.catalog.spelling import closest, did_you_mean, name_forms, norm, pick
 from pickrt.cli import main
 
 

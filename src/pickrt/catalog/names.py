@@ -1,70 +1,130 @@
-"""Names as people write them: one normal form, and "did you mean" for near misses.
+"""Everyday model names -> catalog models: ids, aliases, Hugging Face repo ids, Ollama tags,
+GGUF / LM Studio file names and case or punctuation variants. Pure (no I/O).
 
-Pure functions over strings, used by the catalog's lookups (runtimes, GPUs, Apple chips) and by
-the command line's enumerated options, so the CLI and the wizard forgive the same spellings.
+Names are compared in a normal form (lower case, only letters, digits and dots), so
+``Qwen/Qwen3-8B``, ``qwen3 8b``, ``QWEN3_8B`` and ``qwen3:8b`` meet. Ids and aliases are indexed
+before repository names, so a name the catalog gives a model explicitly always wins.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_PAREN = re.compile(r"\(([^)]*)\)")
-_VENDOR = re.compile(r"^(nvidia|amd|intel|apple|hugging ?face)\s+", re.I)
+# A quant / shard suffix of a GGUF or MLX file or repo name: -Q4_K_M, .Q4_0, -UD-Q4_K_XL, -IQ4_XS,
+# -f16, -bf16, -MXFP4, -4bit, -00001-of-00003, -GGUF.
+_SUFFIX = re.compile(
+    r"([-._](ud[-_])?(i?q\d[a-z0-9_]*|f16|bf16|f32|fp16|fp8|mxfp4(_moe)?|nvfp4|\d+bit|awq|gptq(-int\d)?|int[48]|gguf|mlx)"
+    r"|[-.]\d{5}-of-\d{5})$",
+    re.I,
+)
+_OLLAMA_PREFIX = re.compile(r"^(https?://)?(registry\.ollama\.ai/)?(library/)?", re.I)
+_HF_PREFIX = re.compile(r"^(https?://)?(huggingface\.co/|hf\.co/)", re.I)
 
 
 def norm(name: str) -> str:
-    """Lower case, punctuation and spaces dropped: 'llama.cpp', 'Llama-CPP', 'llamacpp' -> 'llamacpp'."""
-    return _NON_ALNUM.sub("", (name or "").lower())
+    return "".join(c for c in name.lower() if c.isalnum() or c == ".").strip(".")
 
 
-def name_forms(name: str) -> list[str]:
-    """The spellings a display name stands for: 'llama.cpp (llama-server)' -> llama.cpp,
-    llama-server, the whole; 'NVIDIA Dynamo' -> also 'Dynamo'."""
-    out = [name]
-    inner = _PAREN.findall(name)
-    outer = _PAREN.sub(" ", name).strip()
-    out.append(outer)
-    out.extend(inner)
-    for s in list(out):
-        bare = _VENDOR.sub("", s)
-        if bare != s:
-            out.append(bare)
-    return [s for s in dict.fromkeys(x.strip() for x in out) if s]
+def strip_suffixes(stem: str) -> str:
+    """``Qwen3-8B-Q4_K_M`` -> ``Qwen3-8B``; repeated (``-UD-Q4_K_XL-00001-of-00002``)."""
+    prev = None
+    while prev != stem:
+        prev = stem
+        stem = _SUFFIX.sub("", stem)
+    return stem
 
 
-def closest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> Optional[str]:
-    """The choice nearest to ``word`` (compared in normal form), or None when nothing is close."""
-    import difflib
+def _names(m: Any) -> tuple[list[str], list[str]]:
+    """(explicit names, derived names) of a catalog model."""
+    explicit = [m.id, *(m.aliases or [])]
+    derived: list[str] = []
+    repos = [m.hf_repo] if m.hf_repo else []
+    for c in (getattr(m, "checkpoints", None) or {}).values():
+        if c.repo:
+            repos.append(c.repo.replace("{bits}", "4"))
+        if c.tag:
+            explicit.append(c.tag)
+        if c.file:
+            derived.append(strip_suffixes(c.file.replace("{QUANT}", "Q4_K_M").removesuffix(".gguf")))
+    for r in (m.gguf_repo, m.mlx_repo):
+        if r:
+            repos.append(r)
+    for r in repos:
+        derived.append(r)
+        name = r.split("/")[-1]
+        derived.append(name)
+        derived.append(strip_suffixes(name))
+    return explicit, derived
 
-    by_norm: dict[str, str] = {}
-    for c in choices:
-        by_norm.setdefault(norm(c), c)
-    key = norm(word)
-    if not key or not by_norm:
-        return None
-    # A choice that starts with or contains what was typed ("4090" in "rtx4090") is nearest.
-    starts = [n for n in by_norm if n.startswith(key) or key.startswith(n)]
-    if len(starts) == 1:
-        return by_norm[starts[0]]
-    hit = difflib.get_close_matches(key, list(by_norm), n=1, cutoff=cutoff)
-    return by_norm[hit[0]] if hit else None
+
+def build_index(models: Iterable[Any]) -> dict[str, Any]:
+    models = list(models)
+    idx: dict[str, Any] = {}
+    for m in models:
+        for n in _names(m)[0]:
+            idx.setdefault(norm(n), m)
+    for m in models:
+        for n in _names(m)[1]:
+            k = norm(n)
+            if k:
+                idx.setdefault(k, m)
+    return idx
 
 
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
-    """' (did you mean "x"?)' or ''."""
-    hit = closest(word, choices, cutoff=cutoff)
-    return f' (did you mean "{hit}"?)' if hit and norm(hit) != norm(word) else ""
+def candidates(name: str) -> list[str]:
+    """Normal forms to try for a name as typed, most specific first."""
+    s = name.strip()
+    out = [s]
+    s2 = _HF_PREFIX.sub("", s)
+    s2 = _OLLAMA_PREFIX.sub("", s2)
+    out.append(s2)
+    base = s2.rsplit("/", 1)[-1]
+    if base.lower().endswith(".gguf"):
+        base = base[:-5]
+    out.append(base)
+    if ":" in s2:
+        repo, _, tag = s2.partition(":")
+        out.append(s2.removesuffix(":latest"))
+        # hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M -> the repo; qwen3:8b-q4_K_M -> qwen3:8b
+        if "/" in repo:
+            out.append(repo)
+        if "-" in tag:
+            out.append(f"{repo}:{tag.split('-')[0]}")
+    out.append(strip_suffixes(base))
+    if "/" in s2:
+        out.append(strip_suffixes(s2))
+    seen, res = set(), []
+    for c in out:
+        k = norm(c)
+        if k and k not in seen:
+            seen.add(k)
+            res.append(k)
+    return res
 
 
-def pick(word: str, choices: Iterable[str]) -> Optional[str]:
-    """The choice ``word`` names exactly, forgiving case and punctuation ('Shared_Prefix' -> 'shared-prefix')."""
-    key = norm(word)
-    for c in choices:
-        if norm(c) == key:
-            return c
+def lookup(index: dict[str, Any], name: str) -> Optional[Any]:
+    for k in candidates(name):
+        if k in index:
+            return index[k]
     return None
 
 
-__all__ = ["closest", "did_you_mean", "name_forms", "norm", "pick"]
+def did_you_mean(models: Iterable[Any], name: str, n: int = 3) -> list[str]:
+    """Closest catalog names (ids or the Ollama tag people type), best first."""
+    import difflib
+
+    shown: dict[str, str] = {}
+    for m in models:
+        for s in [m.id, *(m.aliases or []), *([m.hf_repo] if m.hf_repo else [])]:
+            shown.setdefault(norm(s), s if (":" in s or "/" in s or s == m.id) else m.id)
+    keys = list(shown)
+    out: list[str] = []
+    for c in candidates(name)[:3]:
+        for k in difflib.get_close_matches(c, keys, n=n * 2, cutoff=0.6):
+            if shown[k] not in out:
+                out.append(shown[k])
+    return out[:n]
+
+
+__all__ = ["build_index", "candidates", "did_you_mean", "lookup", "norm", "strip_suffixes"]

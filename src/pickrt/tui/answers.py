@@ -69,7 +69,7 @@ def _one_of(text: str, values: tuple[str, ...], label: str) -> Optional[str]:
     s = (text or "").strip()
     if not s:
         return None
-    from pickrt.catalog.names import did_you_mean, pick
+    from pickrt.catalog.spelling import did_you_mean, pick
 
     hit = pick(s, values)
     if hit is None:
