@@ -8,7 +8,15 @@ Each sample is a fresh process, timed from spawn by the parent:
 - ``import textual``: ``python -c "import textual"``;
 - ``python``: ``python -c pass``, the interpreter's own start-up.
 
-Usage: ``python bench/bench_tui.py [-n 7]``. Prints the medians and the ratio wizard / import textual.
+Side by side (``--tmux``): each TUI starts in a fresh 120x40 tmux window, as a person starts it, and
+"first paint" is when its first screen is readable (polled every 10 ms with ``tmux capture-pane``):
+
+- ``pickrt`` (the same options; marker "What if?"), ``llmfit`` (its TUI, marker "Models ("; give
+  ``--llmfit PATH`` or have ``llmfit`` on PATH);
+- ``textual hello``: a Textual app with a header, a line and a footer (Textual's own floor).
+
+Usage: ``python bench/bench_tui.py [-n 7] [--tmux] [--llmfit PATH]``. Prints the medians and the
+ratios to ``import textual``.
 """
 
 from __future__ import annotations
@@ -66,13 +74,86 @@ def _time(cmd: list[str], env: dict, mark: str | None = None) -> float:
     raise SystemExit(f"the wizard never painted (rc {proc.returncode}): {err.strip()[-800:]}")
 
 
+HELLO = r"""
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+class Hello(App):
+    BINDINGS = [("q", "quit", "Quit")]
+    def compose(self):
+        yield Header()
+        yield Static("hello")
+        yield Footer()
+Hello().run()
+"""
+
+
+def _time_tmux(cmd: list[str], marker: str, env: dict, limit: float = 60.0) -> float:
+    """Seconds from starting ``cmd`` in a fresh 120x40 tmux window until ``marker`` is on screen."""
+    import shlex
+    import uuid
+
+    name = f"pickrt-bench-{uuid.uuid4().hex[:8]}"
+    shell = " ".join(shlex.quote(c) for c in cmd) + "; sleep 30"
+    t0 = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", shell], env=env, check=True)
+    try:
+        while time.perf_counter() - t0 < limit:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
+            if marker in screen:
+                return time.perf_counter() - t0
+            time.sleep(0.01)
+        raise SystemExit(f"{' '.join(cmd)}: {marker!r} not on screen within {limit:.0f} s")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def _tmux_main(a, env: dict, py: str) -> int:
+    import shutil
+
+    if not shutil.which("tmux"):
+        raise SystemExit("--tmux needs tmux on PATH")
+    pickrt = [os.path.join(os.path.dirname(py), "pickrt"), *ARGV]
+    llmfit = a.llmfit or shutil.which("llmfit")
+    cmds: dict[str, tuple[list[str], str] | None] = {
+        "python -c 'import textual'": None,
+        "textual hello (floor)": ([py, "-c", HELLO], "hello"),
+        "pickrt first paint": (pickrt, "What if?"),
+    }
+    if llmfit:
+        cmds["llmfit first paint"] = ([llmfit], "Models (")
+    for c in cmds.values():  # warm caches, untimed
+        if c:
+            _time_tmux(*c, env)
+    rows: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(a.n):  # interleaved, so drift in machine load hits all alike
+        for k, c in cmds.items():
+            rows[k].append(_time([py, "-c", "import textual"], env) if c is None else _time_tmux(*c, env))
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"{'':28} {'median':>9} {'min':>9} {'max':>9}   (n={a.n}, tmux 120x40, polled every 10 ms)")
+    for k, v in rows.items():
+        print(f"{k:28} {med[k] * 1000:8.0f}ms {min(v) * 1000:8.0f}ms {max(v) * 1000:8.0f}ms")
+    base = med["python -c 'import textual'"]
+    for k in cmds:
+        if k != "python -c 'import textual'":
+            print(f"ratio {k} / import textual: {med[k] / base:.2f}x")
+    if llmfit:
+        print(f"ratio pickrt / llmfit: {med['pickrt first paint'] / med['llmfit first paint']:.2f}x")
+    else:
+        print("llmfit not found (give --llmfit PATH): no side-by-side row")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-n", type=int, default=7, help="samples of each (default 7)")
+    p.add_argument("--tmux", action="store_true", help="time the TUIs on a real terminal (tmux), side by side with llmfit")
+    p.add_argument("--llmfit", metavar="PATH", help="llmfit's executable (default: llmfit on PATH)")
     a = p.parse_args(argv)
     env = dict(os.environ, PICKRT_NO_DOCTOR="1", PYTHONDONTWRITEBYTECODE="0")
     env.pop("NO_COLOR", None)
     py = sys.executable
+    if a.tmux:
+        return _tmux_main(a, env, py)
     # Warm the OS file cache, Python's bytecode and pickrt's catalog cache once, untimed.
     _time([py, "-c", CHILD, *ARGV], env, MARK)
     _time([py, "-c", "import textual"], env)

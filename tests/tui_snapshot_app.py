@@ -84,11 +84,13 @@ def fake_guide(profile, wl, catalog, os_name, local) -> str:
 # ---- driving the app as a person would, robust to a slow or loaded machine ------------------
 
 def quiet(app) -> bool:
-    """The active screen is mounted, has its focus, and no button is in its 0.2 s press effect
-    (Textual's Button ignores a second press while it shows that effect)."""
+    """The active screen is mounted, has its focus, its advice preview is up to date, and no button
+    is in its 0.2 s press effect (Textual's Button ignores a second press while it shows that effect)."""
     scr = app.screen
     if not scr.is_mounted or app.focused is None and scr.focus_chain:
         return False
+    if any(getattr(p, "_pending", None) is not None for p in scr.query("Preview")):
+        return False  # the advice preview runs after a refresh: wait for it
     return not any(b.has_class("-active") for b in scr.query("Button"))
 
 

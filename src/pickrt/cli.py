@@ -106,9 +106,26 @@ def _bandwidth_arg(s: str) -> float:
     return v
 
 
+def _choice(values: tuple[str, ...]):
+    """An enumerated option that forgives case and punctuation ('Shared_Prefix', 'macOS') and
+    answers a typo with "did you mean"."""
+    def conv(s: str) -> str:
+        from pickrt.catalog.spelling import did_you_mean, pick
+
+        hit = pick(s, values)
+        if hit is None:
+            raise argparse.ArgumentTypeError(f"{s!r} is not one of {', '.join(values)}{did_you_mean(s, values)}")
+        return hit
+    return conv
+
+
+def _meta(values: tuple[str, ...]) -> str:
+    return "{" + ",".join(values) + "}"
+
+
 def _add_work_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the work")
-    g.add_argument("--traffic", choices=TRAFFIC, default="chat", help="traffic shape (default: chat, one person)")
+    g.add_argument("--traffic", type=_choice(TRAFFIC), metavar=_meta(TRAFFIC), default="chat", help="traffic shape (default: chat, one person)")
     g.add_argument("--users", type=_positive_int("--users", _B.MAX_USERS), default=1, metavar="N", help="concurrent users / in-flight requests (default 1)")
     g.add_argument("--quant", default="any", metavar="Q",
                    help="format (any, gguf, exl2, exl3, awq, gptq, fp8, nvfp4, mxfp4, mlx, bf16) or a precise type "
@@ -118,10 +135,11 @@ def _add_work_options(p: argparse.ArgumentParser) -> None:
                         "Qwen3-8B-Q4_K_M.gguf); one already in the HF cache, Ollama or LM Studio; "
                         "a size (8b, 70b); a .gguf file or a Hugging Face model folder")
     g.add_argument("--context", type=_positive_int("--context", _B.MAX_CONTEXT), default=8192, metavar="N", help="tokens per request (default 8192)")
-    g.add_argument("--goal", choices=GOALS, default=None, help="easy (default for one user) | throughput (default for many) | latency")
-    g.add_argument("--need", action="append", choices=NEEDS, default=[], metavar="NEED",
+    g.add_argument("--goal", type=_choice(GOALS), metavar=_meta(GOALS), default=None, help="easy (default for one user) | throughput (default for many) | latency")
+    g.add_argument("--need", action="append", type=_choice(NEEDS), default=[], metavar="NEED",
                    help="repeatable: " + ", ".join(NEEDS))
-    g.add_argument("--runtime", metavar="SLUG", help="evaluate this runtime (it becomes the recommendation if it can run here)")
+    g.add_argument("--runtime", metavar="NAME", help="evaluate this runtime, by slug or name (ollama, llama.cpp, vLLM, "
+                                                  "LM Studio, ...): it becomes the recommendation if it can run here")
     g.add_argument("--knowledge", action="append", default=[], metavar="DIR", help="extra catalog overlay folder (repeatable)")
 
 
@@ -131,12 +149,13 @@ def _add_hw_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gpu", metavar="NAME", type=_nonempty("--gpu"), help='a GPU, e.g. "RTX 4090", "H100 SXM", "MI300X", "Arc B580"')
     g.add_argument("--gpus", type=_positive_int("--gpus", _B.MAX_GPUS_PER_NODE), metavar="N", help="GPUs per machine")
     g.add_argument("--vram", type=_positive_float("--vram"), metavar="GB", help="VRAM per GPU in GiB (for a GPU the catalog does not know)")
-    g.add_argument("--apple", metavar="CHIP", type=_nonempty("--apple"), help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core"')
+    g.add_argument("--apple", metavar="CHIP", type=_nonempty("--apple"), help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core" (not --gpu)')
     g.add_argument("--memory", type=_positive_float("--memory"), metavar="GB", help="system or unified memory in GiB")
-    g.add_argument("--os", choices=OSES, help="operating system")
+    g.add_argument("--os", type=_choice(OSES), metavar=_meta(OSES), help="operating system")
     g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
     g.add_argument("--nodes", type=_positive_int("--nodes", _B.MAX_NODES), metavar="N", help="machines (each with --gpus GPUs)")
-    g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+    g.add_argument("--interconnect", type=_choice(INTERCONNECTS), metavar=_meta(INTERCONNECTS),
+                   help="how the machines are connected")
     g.add_argument("--memory-bandwidth", type=_bandwidth_arg, metavar="GBps", dest="memory_bandwidth",
                    help="system RAM bandwidth in GB/s, for the speed of offloaded layers, experts in RAM and CPU-only "
                         "decode (default: assumed from the CPU platform, and said so)")
@@ -307,6 +326,7 @@ def _cmd_detect(argv: list[str]) -> int:
                         "servers; off by default")
     p.add_argument("--timeout", type=_bounded_float("--timeout", _B.MAX_TIMEOUT, " of seconds"), default=2.0,
                    help=f"seconds each probe may take (default 2, at most {_B.MAX_TIMEOUT:g})")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every probe that found nothing, with why")
     a = p.parse_args(argv)
     from pickrt import detect
 
@@ -344,7 +364,7 @@ def _cmd_detect(argv: list[str]) -> int:
     else:
         from pickrt.render.detect_text import render
 
-        _write_text(render(prof))
+        _write_text(render(prof, verbose=a.verbose))
     return EXIT_OK
 
 

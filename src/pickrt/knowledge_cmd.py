@@ -33,9 +33,9 @@ def run(a) -> int:
                 _out(f"{r['slug']:<{w}}  {r['zone']:<15}  {r['status']:<11}  {rt.summary}\n")
         return EXIT_OK
     if a.action == "show":
-        rt = cat.runtime(a.slug)
+        rt = cat.find_runtime(a.slug)
         if rt is None:
-            raise InputError(f"knowledge show: unknown runtime {a.slug!r}; known: {', '.join(cat.runtimes)}")
+            raise InputError(cat.unknown_runtime(a.slug, "knowledge show"))
         if a.json:
             _out(json.dumps(thaw(rt), indent=2) + "\n")
         else:

@@ -96,3 +96,68 @@ class TestGuide:
             await settle(pilot, lambda: len(viewer.document.children) > 0)
 
         assert snap_compare(make_app(APPLE_ARGV, catalog=catalog), terminal_size=size, run_before=run)
+
+
+LONG_GUIDE = """\
+# Install vLLM on Linux
+
+## 1. Serve
+
+```sh
+docker run --gpus all --ipc=host -p 127.0.0.1:8000:8000 -v ~/.cache/huggingface:/root/.cache/huggingface vllm/vllm-openai:latest --model Qwen/Qwen3-8B --max-model-len 8192
+```
+
+## 2. Check it answers
+
+```sh
+curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' -d '{"model": "Qwen/Qwen3-8B", "messages": [{"role": "user", "content": "Hello"}]}'
+```
+"""
+
+
+class TestNewcomer:
+    """What a newcomer meets: selection marked by glyphs under NO_COLOR, long commands wrapped at 80
+    columns, the copy list, and a typed name with its suggestion."""
+
+    def test_workload_no_color(self, snap_compare, catalog, monkeypatch):
+        monkeypatch.setenv("NO_COLOR", "1")
+        argv = [*APPLE_ARGV, "--traffic", "diverse", "--need", "gui"]
+        assert snap_compare(make_app(argv, catalog=catalog), terminal_size=(80, 24), run_before=_to("workload"))
+
+    def test_hardware_no_color(self, snap_compare, catalog, monkeypatch):
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert snap_compare(make_app(APPLE_ARGV, catalog=catalog), terminal_size=(80, 24), run_before=_hardware)
+
+    def test_long_commands_wrap_at_80(self, snap_compare, catalog):
+        async def run(pilot):
+            from textual.widgets import MarkdownViewer
+
+            from pickrt.tui.screens.guide import GuideScreen
+
+            await _to("recommendation", "g")(pilot)
+            await expect_screen(pilot, GuideScreen)
+            viewer = pilot.app.screen.query_one(MarkdownViewer)
+            await settle(pilot, lambda: len(viewer.document.children) > 0)
+
+        app = make_app(APPLE_ARGV, catalog=catalog, guide=lambda *a: LONG_GUIDE)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run)
+
+    def test_copy_a_block(self, snap_compare, catalog):
+        async def run(pilot):
+            from pickrt.tui.screens.guide import CodeBlocksScreen, GuideScreen
+
+            await _to("recommendation", "g")(pilot)
+            await expect_screen(pilot, GuideScreen)
+            await pilot.press("c")
+            await expect_screen(pilot, CodeBlocksScreen)
+
+        assert snap_compare(make_app(APPLE_ARGV, catalog=catalog), terminal_size=(80, 24), run_before=run)
+
+    def test_typed_name_shows_its_suggestion(self, snap_compare, catalog):
+        async def run(pilot):
+            await _to("workload")(pilot)
+            pilot.app.screen.query_one("#model-input").value = ""
+            await pilot.press(*"llama")
+            await settle(pilot)
+
+        assert snap_compare(make_app(APPLE_ARGV, catalog=catalog), terminal_size=(80, 24), run_before=run)

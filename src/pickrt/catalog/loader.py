@@ -56,6 +56,51 @@ class Catalog:
     def runtime(self, slug: str) -> Optional[Runtime]:
         return self.runtimes.get(slug)
 
+    def find_runtime(self, name: str) -> Optional[Runtime]:
+        """A runtime by slug or display name, in any case and punctuation: 'Ollama', 'llama.cpp',
+        'llamacpp', 'LMStudio', 'vLLM', 'TGI', 'MLX LM' (the CLI and the wizard both use this)."""
+        rt = self.runtimes.get(name)
+        if rt is not None:
+            return rt
+        from pickrt.catalog.spelling import norm
+
+        return self._runtime_index().get(norm(name))
+
+    def _runtime_index(self) -> dict[str, Runtime]:
+        idx = self.__dict__.get("_rt_idx")
+        if idx is None:
+            from pickrt.catalog.spelling import name_forms, norm
+
+            idx = {}
+            for slug, rt in self.runtimes.items():
+                idx.setdefault(norm(slug), rt)
+            for rt in self.runtimes.values():
+                for form in name_forms(rt.name):
+                    idx.setdefault(norm(form), rt)
+            self.__dict__["_rt_idx"] = idx
+        return idx
+
+    def unknown_runtime(self, name: str, option: str = "--runtime") -> str:
+        """The message for a runtime name that matches nothing: did you mean, and the known slugs."""
+        from pickrt.catalog.spelling import closest, name_forms
+
+        forms = {f: rt.slug for rt in self.runtimes.values() for f in [rt.slug, *name_forms(rt.name)]}
+        hit = closest(name, forms)
+        hint = f" (did you mean {forms[hit]!r}?)" if hit else ""
+        return f"{option}: unknown runtime {name!r}{hint}; known: {', '.join(self.runtimes)}"
+
+    def unknown_gpu_hint(self, name: str) -> str:
+        """For a GPU name the catalog lacks: a pointer to --apple for an Apple chip, or the nearest GPU."""
+        m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s*(?:pro|max|ultra))?)\b", name or "", re.I)
+        chip = self.find_apple(m.group(1)) if m else None
+        if chip is not None:
+            return f"is an Apple chip, not a discrete GPU: did you mean --apple {chip.name!r}?"
+        from pickrt.catalog.spelling import closest
+
+        index = self._gpu_index()
+        hit = closest(_norm_gpu(name), list(index), cutoff=0.75)
+        return f"is not a GPU pickrt knows (did you mean {index[hit].name!r}?)" if hit else "is not a GPU pickrt knows"
+
     def find_gpu(self, name: str) -> Optional[GpuSpec]:
         """A GPU by its name or an alias, forgiving case, spacing and vendor prefixes."""
         key = _norm_gpu(name)
@@ -124,9 +169,10 @@ class Catalog:
         return None
 
     def find_apple(self, chip: str) -> Optional[AppleChip]:
-        key = " ".join(chip.replace("Apple", "").split()).lower()
+        """An Apple chip by name, forgiving case and spacing: 'M4 Pro', 'm4pro', 'Apple M4 Pro'."""
+        key = re.sub(r"[^a-z0-9]", "", chip.lower().replace("apple", ""))
         for c in self.apple_chips:
-            if c.name.lower() == key:
+            if re.sub(r"[^a-z0-9]", "", c.name.lower()) == key:
                 return c
         return None
 

@@ -108,4 +108,25 @@ def render_table(report: dict, *, width: Optional[int] = None) -> str:
         lines.append("")
         lines.append("Warnings:")
         lines += [f"  ! {w}" for w in warnings]
+    lines.append("")
+    lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def summary_line(report: dict) -> str:
+    """One line at the end of ``pickrt doctor``: what was found, and the next step."""
+    rows = report.get("runtimes", [])
+    installed = [r["runtime"] for r in rows if r.get("installed")]
+    running = [r for r in rows if r.get("running")]
+    found = (f"{len(installed)} of {len(rows)} runtimes installed"
+             + (f" ({', '.join(installed[:4])}{', ...' if len(installed) > 4 else ''})" if installed else ""))
+    if running:
+        r = running[0]
+        at = f" at {r['endpoint']}" if r.get("endpoint") else ""
+        more = f" (and {len(running) - 1} more)" if len(running) > 1 else ""
+        return (f"Summary: {found}, {len(running)} running. Next: point an OpenAI-compatible client at "
+                f"{r['runtime']}{at}{more}.")
+    if installed:
+        return (f"Summary: {found}, none running. Next: start one (`pickrt guide --runtime {installed[0]}` "
+                "shows how).")
+    return f"Summary: {found}, none running. Next: run `pickrt` to pick one, then `pickrt guide` to install it."

@@ -256,11 +256,14 @@ def whatif_profile(
         raise InputError(f"memory bandwidth must be a number of GB/s between 0 and 20000, not {memory_bandwidth!r}")
     prof = record("Profile", simulated=True, memory_gb=memory, memory_bandwidth_gbs=memory_bandwidth)
     if apple:
-        m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s+(?:pro|max|ultra))?)(?:\s+(\d+)[- ]?core(?:\s+gpu)?)?\s*$", apple, re.I)
+        m = re.match(r"^\s*(?:apple\s+)?(m\d+(?:\s*(?:pro|max|ultra))?)(?:\s+(\d+)[- ]?core(?:\s+gpu)?)?\s*$", apple, re.I)
         chip = catalog.find_apple(_chip_family(m.group(1))) if m else None
         if not chip:
+            from pickrt.catalog.spelling import did_you_mean
+
             known = ", ".join(c.name for c in catalog.apple_chips)
-            raise InputError(f"--apple: unknown chip {apple!r}; known: {known} (optionally with a GPU bin, e.g. \"M3 Max 40-core\")")
+            hint = did_you_mean(apple, [c.name for c in catalog.apple_chips])
+            raise InputError(f"--apple: unknown chip {apple!r}{hint}; known: {known} (optionally with a GPU bin, e.g. \"M3 Max 40-core\")")
         cores = int(m.group(2)) if m.group(2) else None
         if cores is not None and cores not in {b.gpu_cores for b in chip.bins}:
             bins = ", ".join(str(b.gpu_cores) for b in chip.bins)
@@ -278,7 +281,10 @@ def whatif_profile(
     elif gpu:
         spec = catalog.find_gpu(gpu)
         if spec is None and vram is None:
-            raise InputError(f"--gpu: {gpu!r} is not a GPU pickrt knows; give its memory with --vram GB (see `pickrt knowledge gpus`)")
+            what = catalog.unknown_gpu_hint(gpu)
+            if "--apple" in what:
+                raise InputError(f"--gpu: {gpu!r} {what}")
+            raise InputError(f"--gpu: {gpu!r} {what}; give its memory with --vram GB (see `pickrt knowledge gpus`)")
         if spec is None:
             vendor = "amd" if re.search(r"radeon|instinct|\bmi\d", gpu, re.I) else "intel" if re.search(r"\barc\b|intel", gpu, re.I) else "nvidia"
             g = record("GPU", vendor=vendor, name=gpu, vram_gb=vram)

@@ -78,8 +78,11 @@ def build_workload(
     for n in needs:
         if n not in NEEDS:
             raise InputError(f"--need: {n!r} is not one of {', '.join(NEEDS)}")
-    if runtime is not None and runtime not in catalog.runtimes:
-        raise InputError(f"--runtime: unknown runtime {runtime!r}; known: {', '.join(catalog.runtimes)}")
+    if runtime is not None:
+        rt = catalog.find_runtime(runtime)  # 'Ollama', 'llama.cpp', 'LMStudio' name runtimes too
+        if rt is None:
+            raise InputError(catalog.unknown_runtime(runtime))
+        runtime = rt.slug
     wl = Workload(traffic=traffic, users=users, context=context, goal=goal, needs=needs, runtime=runtime)
     q = quant.strip().lower()
     if q in FORMATS:

@@ -38,9 +38,40 @@ def _gpu_line(gpu: GPU) -> str:
     return parts[0] + (f" ({', '.join(facts)})" if facts else "")
 
 
-def render(profile: Profile) -> str:
-    """A few lines: OS/arch, CPU, memory (and container limit), GPUs, Apple chip, cluster, and the
-    probes that found nothing or failed, with why."""
+# Probes a person would expect to matter: the GPU vendors' tools (off a Mac). The rest (cluster
+# managers, Jetson, NVML, cgroup files) find nothing on most machines, and say so only with -v.
+GPU_TOOLS = ("nvidia-smi", "rocm-smi", "amd-smi", "xpu-smi", "sycl-ls")
+
+
+def _tool(probe_name: str) -> str:
+    for t in GPU_TOOLS:
+        if probe_name.startswith(t):
+            return t
+    return ""
+
+
+def missing_summary(profile: Profile) -> list[str]:
+    """The probes that found nothing, as a person reads them: one line about GPU tools where a GPU
+    is expected and none was found, one count for the rest (listed by ``pickrt detect -v``)."""
+    missing = [p for p in profile.probes if p.status == "missing"]
+    out: list[str] = []
+    gpu_tools = list(dict.fromkeys(t for t in (_tool(p.name) for p in missing) if t))
+    rest = [p for p in missing if not _tool(p.name)]
+    gpu_tool_ran = any(_tool(p.name) and p.status != "missing" for p in profile.probes)
+    if gpu_tools and not gpu_tool_ran and not profile.gpus and profile.apple is None and profile.os != "macos":
+        out.append(f"no GPU tool installed ({', '.join(gpu_tools)}): if this machine has a GPU, "
+                   "install its driver")
+    else:
+        rest = missing
+    if rest:
+        out.append(f"{len(rest)} optional probe{'s' if len(rest) != 1 else ''} found nothing (normal without "
+                   "those tools); `pickrt detect -v` lists them")
+    return out
+
+
+def render(profile: Profile, *, verbose: bool = False) -> str:
+    """A few lines: OS/arch, CPU, memory (and container limit), GPUs, Apple chip, cluster, the
+    probes that failed, with why, and (``verbose``) every probe that found nothing."""
     lines: list[str] = []
     os_name = _OS_NAMES.get(profile.os or "", profile.os or "unknown OS")
     lines.append(f"System:  {os_name} {profile.arch or ''}".rstrip())
@@ -109,7 +140,7 @@ def render(profile: Profile) -> str:
         lines.append("Problems:")
         for p in problems:
             lines.append(f"  {p.name}: {p.status}" + (f" ({p.detail})" if p.detail else ""))
-    if missing:
+    if missing and verbose:
         # group probes that are missing for the same reason ("not in the replay folder", ...)
         groups: dict[str, list[str]] = {}
         for p in missing:
@@ -120,7 +151,10 @@ def render(profile: Profile) -> str:
         lines.append("Not found:")
         for reason, names in groups.items():
             lines.append(f"  {', '.join(names)}: {reason}")
+    elif missing:
+        lines.append("Not found:")
+        lines.extend(f"  {ln}" for ln in missing_summary(profile))
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["render"]
+__all__ = ["GPU_TOOLS", "missing_summary", "render"]

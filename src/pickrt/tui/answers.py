@@ -60,6 +60,23 @@ def _num(text: str, label: str, kind: type = int) -> Optional[float]:
     return v
 
 
+OSES = ("linux", "macos", "windows")
+INTERCONNECTS = ("ethernet", "infiniband", "thunderbolt5", "internet")
+
+
+def _one_of(text: str, values: tuple[str, ...], label: str) -> Optional[str]:
+    """A typed value of a short list, forgiving case and punctuation; '' is None."""
+    s = (text or "").strip()
+    if not s:
+        return None
+    from pickrt.catalog.spelling import did_you_mean, pick
+
+    hit = pick(s, values)
+    if hit is None:
+        raise InputError(f"{label}: {s!r} is not one of {', '.join(values)}{did_you_mean(s, values)}")
+    return hit
+
+
 def _fmt_gb(v: Optional[float]) -> str:
     return "" if v is None else f"{v:g}"
 
@@ -121,13 +138,14 @@ class HardwareForm:
         from pickrt.engine.hardware import whatif_profile
 
         nodes = _num(self.nodes, "Nodes")
-        interconnect = self.interconnect.strip() or None
+        interconnect = _one_of(self.interconnect, INTERCONNECTS, "Link")
+        os_name = _one_of(self.os, OSES, "OS")
         if interconnect and not (nodes and nodes > 1):
             raise InputError("Interconnect needs Nodes of 2 or more (the machines it connects)")
         return whatif_profile(
             catalog, gpu=self.gpu.strip() or None, gpus=_num(self.gpus, "Count"),
             vram=_num(self.vram, "VRAM", float), apple=self.apple.strip() or None,
-            memory=_num(self.memory, "Memory", float), os=self.os.strip() or None,
+            memory=_num(self.memory, "Memory", float), os=os_name,
             cpu_only=False, nodes=nodes, interconnect=interconnect,
         )
 
@@ -220,5 +238,99 @@ def initial_profile(a: argparse.Namespace, catalog) -> Optional[Profile]:
     return None
 
 
+def serve_command(rec) -> Optional[str]:
+    """The deployment's serve command (``recommendation.serve`` equals it)."""
+    if rec is None:
+        return None
+    dep = getattr(rec, "deployment", None)
+    cmds = getattr(dep, "commands", None) if dep is not None else None
+    return getattr(cmds, "serve", None) or rec.serve
+
+
+def fitting_models(advice) -> list:
+    """The models that fit here, as the advice lists them (suggestions), best first."""
+    if advice is None:
+        return []
+    return list(getattr(advice, "suggestions", None) or getattr(advice, "model_suggestions", None) or [])
+
+
+def _q(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def command_line(hw: Optional[HardwareForm], wl: WorkloadForm, *, hardware_file: Optional[str] = None,
+                 sub: str = "") -> str:
+    """The ``pickrt`` command that repeats these answers. ``hw`` None: this host, detected."""
+    argv = ["pickrt"] + ([sub] if sub else [])
+    if hardware_file:
+        argv += ["--hardware", _q(hardware_file)]
+    elif hw is not None:
+        h = hw.as_dict()
+        for key, opt in (("gpu", "--gpu"), ("gpus", "--gpus"), ("vram", "--vram"), ("apple", "--apple"),
+                         ("memory", "--memory"), ("os", "--os"), ("nodes", "--nodes"),
+                         ("interconnect", "--interconnect")):
+            if h[key]:
+                argv += [opt, _q(h[key])]
+        if len(argv) == 1 + bool(sub):  # every field empty: a bare what-if, not this host
+            argv.append("--cpu-only")
+    w = wl
+    if w.traffic and w.traffic != "chat":
+        argv += ["--traffic", w.traffic]
+    if w.users.strip() and w.users.strip() != "1":
+        argv += ["--users", _q(w.users.strip())]
+    if w.model.strip():
+        argv += ["--model", _q(w.model.strip())]
+    if w.quant.strip() and w.quant.strip() != "any":
+        argv += ["--quant", _q(w.quant.strip())]
+    if w.context.strip() and w.context.strip() != "8192":
+        argv += ["--context", _q(w.context.strip())]
+    if w.goal:
+        argv += ["--goal", w.goal]
+    for n in w.needs:
+        argv += ["--need", n]
+    if w.runtime:
+        argv += ["--runtime", w.runtime]
+    return " ".join(argv)
+
+
+def exit_summary(advice, hw: Optional[HardwareForm], wl: WorkloadForm, *, hardware_file: Optional[str] = None) -> str:
+    """What the wizard leaves on the terminal: the pick, the model, the serve command, and the
+    command lines that repeat it (advice and guide). Reads the advice; decides nothing."""
+    lines: list[str] = []
+    rec = advice.recommendation if advice is not None else None
+    if advice is not None:
+        if rec is None:
+            lines.append("pickrt: no runtime can serve this workload on this hardware (see `--json` for why).")
+        else:
+            lines.append(f"pickrt: {rec.name} ({rec.runtime}, zone {rec.zone})")
+        fit = advice.model_fit
+        model = advice.workload.model
+        if model and fit is not None:
+            verdict = ("fits" if fit.fits else "fits only by offloading to system RAM" if fit.offload
+                       else "does NOT fit")
+            lines.append(f"  model     {model} at {fit.quant}: {verdict} ({fit.required_gb:.1f} of "
+                         f"{fit.available_gb:.1f} GiB usable)")
+        elif model:
+            lines.append(f"  model     {model}")
+        else:
+            lines.append("  model     none given (no memory-fit check)")
+        fitting = fitting_models(advice)
+        if fitting and (fit is None or not fit.fits):
+            lines.append("  fits here " + ", ".join(f"{x.model} ({x.quant})" for x in fitting[:3]))
+        serve = serve_command(rec)
+        if serve:
+            lines.append(f"  serve     {serve}")
+        if rec is not None and rec.endpoint:
+            lines.append(f"  endpoint  {rec.endpoint}")
+    again = command_line(hw, wl, hardware_file=hardware_file)
+    lines.append(f"  again     {again}")
+    if rec is not None:
+        lines.append(f"  guide     {command_line(hw, wl, hardware_file=hardware_file, sub='guide')}")
+    return "\n".join(lines) + "\n"
+
+
 __all__ = ["GOAL_HELP", "HardwareForm", "NEEDS_HELP", "TRAFFIC_HELP", "WorkloadForm", "chip_family",
-           "compute_advice", "form_message", "initial_profile", "install_commands", "whatif_given"]
+           "command_line", "compute_advice", "exit_summary", "fitting_models", "form_message", "initial_profile",
+           "install_commands", "serve_command", "whatif_given"]

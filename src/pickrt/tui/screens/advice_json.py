@@ -62,7 +62,8 @@ class JsonScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text)
-        self.notify("Copied the JSON to the clipboard (OSC 52; needs terminal support)", title="JSON")
+        self.notify("Sent the JSON to the terminal clipboard (OSC 52; the terminal may refuse it). "
+                    f"s saves it to ./{FILENAME}.", title="JSON")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -10,12 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from pickrt.errors import InputError
 from pickrt.tui.answers import HardwareForm, form_message, initial_profile
+from pickrt.tui.screens.form import FormScreen, hint_line
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 from pickrt.tui.widgets.profile_view import profile_table
@@ -41,7 +41,7 @@ def _gpu_suggestions(catalog) -> list[str]:
     return out
 
 
-def _apple_options(catalog, current: str) -> list[tuple[str, str]]:
+def _apple_options(catalog, current: str = "") -> list[str]:
     opts: list[str] = []
     for c in catalog.apple_chips:
         opts.append(c.name)
@@ -49,11 +49,13 @@ def _apple_options(catalog, current: str) -> list[tuple[str, str]]:
             opts.extend(f"{c.name} {b.gpu_cores}-core" for b in c.bins)
     if current and current not in opts:
         opts.append(current)
-    return [(o, o) for o in opts]
+    return opts
 
 
-class HardwareScreen(Screen):
+class HardwareScreen(FormScreen):
     """Shows the profile in effect; the form on the right edits it (what-if)."""
+
+    TYPE_TARGET = "#gpu-input"
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -82,42 +84,35 @@ class HardwareScreen(Screen):
             with VerticalScroll(id="hw-facts", classes="panel") as facts:
                 facts.border_title = "This machine"
                 facts.can_focus = False  # Tab goes to the fields; the wheel still scrolls
-                yield LoadingIndicator(id="hw-loading")
                 status = Static("", id="hw-status")
                 status.display = False
                 yield status
                 yield Static("", id="hw-summary")
             with VerticalScroll(id="hw-form", classes="panel form") as form:
+                # A two-column grid (labels, fields): no row containers, so first paint stays light.
                 form.border_title = "What if? (edit to simulate)"
                 form.can_focus = False
-                with Horizontal(classes="row"):
-                    yield Label("GPU", classes="label")
-                    yield Picker([g.name for g in cat.gpus], f.gpu, placeholder="none (CPU only)",
-                                 suggestions=_gpu_suggestions(cat), id="gpu")
-                with Horizontal(classes="row"):
-                    yield Label("Count", classes="label")
-                    yield Input(f.gpus, placeholder="1", type="integer", compact=True, id="gpus")
-                with Horizontal(classes="row"):
-                    yield Label("VRAM", classes="label")
-                    yield Input(f.vram, placeholder="GiB, for an unknown card", type="number", compact=True, id="vram")
-                with Horizontal(classes="row"):
-                    yield Label("Apple", classes="label")
-                    yield Select(_apple_options(cat, f.apple), prompt="none", value=f.apple or Select.NULL,
-                                 compact=True, id="apple")
-                with Horizontal(classes="row"):
-                    yield Label("Memory", classes="label")
-                    yield Input(f.memory, placeholder="GiB (system or unified)", type="number", compact=True, id="memory")
-                with Horizontal(classes="row"):
-                    yield Label("OS", classes="label")
-                    yield Select([(o, o) for o in OSES], prompt="auto", value=f.os or Select.NULL, compact=True, id="os")
-                with Horizontal(classes="row"):
-                    yield Label("Nodes", classes="label")
-                    yield Input(f.nodes, placeholder="1 machine", type="integer", compact=True, id="nodes")
-                with Horizontal(classes="row"):
-                    yield Label("Link", classes="label")
-                    yield Select([(o, o) for o in INTERCONNECTS], prompt="none", value=f.interconnect or Select.NULL,
-                                 compact=True, id="interconnect")
+                yield Label("GPU", classes="label")
+                yield Picker([g.name for g in cat.gpus], f.gpu, placeholder="none (CPU only)",
+                             suggestions=_gpu_suggestions(cat), id="gpu")
+                yield Label("Count", classes="label")
+                yield Input(f.gpus, placeholder="1", type="integer", compact=True, id="gpus")
+                yield Label("VRAM", classes="label")
+                yield Input(f.vram, placeholder="GiB, for an unknown card", type="number", compact=True, id="vram")
+                yield Label("Apple", classes="label")
+                yield Picker(_apple_options(cat, f.apple), f.apple, placeholder="none (↓ lists the chips)",
+                             id="apple")
+                yield Label("Memory", classes="label")
+                yield Input(f.memory, placeholder="GiB (system or unified)", type="number", compact=True, id="memory")
+                yield Label("OS", classes="label")
+                yield Picker(OSES, f.os, placeholder="auto (↓ lists them)", id="os")
+                yield Label("Nodes", classes="label")
+                yield Input(f.nodes, placeholder="1 machine", type="integer", compact=True, id="nodes")
+                yield Label("Link", classes="label")
+                yield Picker(INTERCONNECTS, f.interconnect, placeholder="none (↓ lists them)",
+                             id="interconnect")
                 yield Static("", id="hw-error", classes="error")
+        yield hint_line("hw-hint")
         with Horizontal(classes="actions"):
             yield Preview(id="preview")
             yield Button("Next ⏎", variant="primary", id="next")
@@ -125,7 +120,6 @@ class HardwareScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "1/4 Hardware"
-        self.query_one("#next", Button).focus()
         self.ready = True
         app = self.app
         try:
@@ -138,6 +132,7 @@ class HardwareScreen(Screen):
                                            "\nEdit the fields on the right."), error=True)
             self._show_loading(False)
             self._recompute()
+            self.focus_first_field()
             return
         if base is None:
             self._start_detection()
@@ -146,9 +141,11 @@ class HardwareScreen(Screen):
             self.initial = app.hardware_form
             self._show_loading(False)
             self._recompute()
+            self.focus_first_field()
 
     # -- detection ---------------------------------------------------------------------------
     def _start_detection(self) -> None:
+        self.query_one("#next", Button).focus()  # until the form is ready (detection disables it)
         self.detecting = True
         self._show_loading(True)
         self._set_status("Detecting this machine…")
@@ -187,36 +184,29 @@ class HardwareScreen(Screen):
         if self.pending_next:
             self.pending_next = False
             self.action_next()
-        else:
-            self.query_one("#next", Button).focus()
+        elif self.app.focused is None or self.app.focused.id == "next":
+            self.focus_first_field()
 
     # -- form <-> profile --------------------------------------------------------------------
     def _fill_form(self, f: HardwareForm) -> None:
-        self.query_one("#gpu", Picker).value = f.gpu
+        for name in ("gpu", "apple", "os", "interconnect"):
+            self.query_one(f"#{name}", Picker).value = getattr(f, name)
         for name in ("gpus", "vram", "memory", "nodes"):
             self.query_one(f"#{name}", Input).value = getattr(f, name)
-        apple = self.query_one("#apple", Select)
-        if f.apple:
-            apple.set_options(_apple_options(self.app.catalog, f.apple))
-        for name in ("apple", "os", "interconnect"):
-            sel = self.query_one(f"#{name}", Select)
-            val = getattr(f, name)
-            sel.value = val if val else Select.NULL
 
     def read_form(self) -> HardwareForm:
-        def sel(name: str) -> str:
-            v = self.query_one(f"#{name}", Select).value
-            return "" if v is Select.NULL or v is None else str(v)
+        def pick(name: str) -> str:
+            return self.query_one(f"#{name}", Picker).value
 
         return HardwareForm(
-            gpu=self.query_one("#gpu", Picker).value,
+            gpu=pick("gpu"),
             gpus=self.query_one("#gpus", Input).value,
             vram=self.query_one("#vram", Input).value,
-            apple=sel("apple"),
+            apple=pick("apple"),
             memory=self.query_one("#memory", Input).value,
-            os=sel("os"),
+            os=pick("os"),
             nodes=self.query_one("#nodes", Input).value,
-            interconnect=sel("interconnect"),
+            interconnect=pick("interconnect"),
         )
 
     def _recompute(self) -> None:
@@ -251,7 +241,6 @@ class HardwareScreen(Screen):
             preview.show(lambda: self.app.advise(profile, self.app.workload, host=detected))
 
     @on(Input.Changed)
-    @on(Select.Changed)
     def _changed(self, event) -> None:
         self._recompute()
 
@@ -272,7 +261,14 @@ class HardwareScreen(Screen):
         st.display = bool(text)
 
     def _show_loading(self, on_: bool) -> None:
-        self.query_one("#hw-loading").display = on_
+        """A spinner while detecting, mounted only then (a what-if paints without it)."""
+        found = self.query("#hw-loading")
+        if on_ and not found:
+            from textual.widgets import LoadingIndicator
+
+            self.query_one("#hw-facts").mount(LoadingIndicator(id="hw-loading"), before=0)
+        elif not on_:
+            found.remove()
         self.query_one("#hw-summary").display = not on_
 
     def action_next(self) -> None:
@@ -288,12 +284,14 @@ class HardwareScreen(Screen):
         app = self.app
         app.profile = self.current
         app.profile_detected = self.base_detected and self.current is self.base
+        unedited_file = self.current is self.base and not self.base_detected
+        app.profile_file = getattr(app.args, "hardware", None) if unedited_file else None
         from pickrt.tui.screens.workload import WorkloadScreen
 
         app.push_screen(WorkloadScreen())
 
     def action_back(self) -> None:
-        self.notify("This is the first step: q or Ctrl+Q quits.", timeout=3)
+        self.notify("This is the first step: Ctrl+Q quits.", timeout=3)
 
     def action_reset(self) -> None:
         if not self.detecting:

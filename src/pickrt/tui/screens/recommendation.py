@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Header, Label, Static
 
+from pickrt.tui.answers import fitting_models, serve_command
 from pickrt.tui.widgets.fitbar import FitBar
 
 from typing import TYPE_CHECKING
@@ -86,26 +87,32 @@ class RecommendationScreen(Screen):
             fit_detail = Static(detail, id="fit-detail", classes="detail")
             fit_detail.display = False
             yield fit_detail
-            if rec is not None:
-                run = Text()
-                if rec.serve:
-                    run.append("Serve     ", style="bold")
-                    run.append(rec.serve)
-                if rec.endpoint:
-                    run.append("\nEndpoint  " if run else "Endpoint  ", style="bold")
-                    run.append(rec.endpoint)
-                speed = getattr(rec, "speed", None)
-                if speed is not None and speed.decode_tps:
-                    lo, hi = speed.decode_tps
-                    run.append("\nSpeed     " if run else "Speed     ", style="bold")
-                    run.append(f"about {lo:.0f}-{hi:.0f} tokens/s per user"
-                               + (f", {speed.concurrent_sequences} sequences at once" if (speed.concurrent_sequences or 0) > 1 else ""))
-                if adv.model_suggestions:
-                    names = ", ".join(f"{x.model} ({x.quant})" for x in adv.model_suggestions[:3])
-                    run.append("\nModels    " if run else "Models    ", style="bold")
-                    run.append(f"fit here: {names}")
+            run = Text()
+
+            def row(label: str, value: str) -> None:
                 if run:
-                    yield Static(run, id="rec-run")
+                    run.append("\n")
+                run.append(f"{label:<10}", style="bold")
+                run.append(value)
+
+            serve = serve_command(rec)
+            if serve:
+                row("Serve", serve)
+            if rec is not None and rec.endpoint:
+                row("Endpoint", rec.endpoint)
+            speed = getattr(rec, "speed", None) if rec is not None else None
+            if speed is not None and speed.decode_tps:
+                lo, hi = speed.decode_tps
+                row("Speed", f"about {lo:.0f}-{hi:.0f} tokens/s per sequence"
+                    + (f", {speed.concurrent_sequences} sequences at once" if (speed.concurrent_sequences or 0) > 1 else ""))
+            fitting = fitting_models(adv)
+            if fitting:
+                names = ", ".join(f"{x.model} ({x.quant})" for x in fitting[:3])
+                asked_fails = adv.model_fit is not None and not adv.model_fit.fits
+                row("Fits here" if asked_fails else "Models", f"instead: {names}" if asked_fails else f"fit here: {names}")
+            if run:
+                yield Static(run, id="rec-run")
+            if rec is not None:
                 if rec.operator_notes:
                     with Collapsible(title=f"Operator notes ({len(rec.operator_notes)})", collapsed=True,
                                      id="rec-notes"):
@@ -129,7 +136,7 @@ class RecommendationScreen(Screen):
             yield Static(self._summary(), id="rec-summary")
             yield Button("Back", id="back", classes="secondary")
             yield Button("JSON", id="json")
-            yield Button("Guide ⏎", variant="primary", id="guide", disabled=rec is None)
+            yield Button("Guide ⏎" if rec is not None else "Guide", variant="primary", id="guide", disabled=rec is None)
         yield Footer()
 
     def _summary(self) -> Text:

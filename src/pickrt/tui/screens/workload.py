@@ -9,14 +9,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
-    Button, Footer, Header, Input, Label, RadioButton, RadioSet, Select, SelectionList, Static,
+    Button, Footer, Header, Input, Label, RadioSet, Select, SelectionList, Static,
 )
 from textual.widgets.selection_list import Selection
 
 from pickrt.errors import InputError
 from pickrt.tui.answers import GOAL_HELP, NEEDS_HELP, TRAFFIC_HELP, WorkloadForm, form_message
+from pickrt.tui.screens.form import FormScreen, hint_line
+from pickrt.tui.widgets.marks import MarkedRadioButton, MarkedSelectionList
 from pickrt.tui.widgets.picker import Picker
 from pickrt.tui.widgets.preview import Preview
 
@@ -29,7 +30,8 @@ def _label(name: str, help_: str, width: int = 14) -> Text:
     return t
 
 
-class WorkloadScreen(Screen):
+class WorkloadScreen(FormScreen):
+    TYPE_TARGET = "#model-input"  # the field people type names into; Shift+Tab reaches traffic and users
     BINDINGS = [
         Binding("enter", "next", "Next"),
         Binding("escape", "back", "Back"),
@@ -51,7 +53,7 @@ class WorkloadScreen(Screen):
                 yield Label("Traffic shape", classes="heading")
                 with RadioSet(id="traffic", compact=True):
                     for name, help_ in TRAFFIC_HELP.items():
-                        yield RadioButton(_label(name, help_), value=(name == f.traffic), id=f"traffic-{name}",
+                        yield MarkedRadioButton(_label(name, help_), value=(name == f.traffic), id=f"traffic-{name}",
                                           compact=True)
                 with Horizontal(classes="row"):
                     yield Label("Users", classes="label")
@@ -77,11 +79,12 @@ class WorkloadScreen(Screen):
             with VerticalScroll(id="wl-side", classes="panel") as side:
                 side.border_title = "Needs"
                 side.can_focus = False
-                yield SelectionList(*[Selection(_label(n, h, 12), n, n in f.needs) for n, h in NEEDS_HELP.items()],
+                yield MarkedSelectionList(*[Selection(_label(n, h, 12), n, n in f.needs) for n, h in NEEDS_HELP.items()],
                                     id="needs", compact=True)
         err = Static("", id="wl-error", classes="error")
         err.display = False
         yield err
+        yield hint_line("wl-hint")
         with Horizontal(classes="actions"):
             yield Preview(id="preview")
             yield Button("Back", id="back", classes="secondary")
@@ -90,7 +93,7 @@ class WorkloadScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "2/4 Workload"
-        self.query_one("#next", Button).focus()
+        self.focus_first_field()
         self._recompute()
 
     # -- form -> workload --------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """A text field that filters a list of known names as you type, and still accepts anything.
 
-Typing narrows the list below the field (every word must appear); Down moves into the list and
-Enter there takes the name; Escape or Up at the top returns to the field. Enter in the field
-submits the field as typed (``Input.Submitted`` bubbles to the screen, which moves on).
+Typing narrows the list below the field (every word must appear) and shows the first name that
+starts with the text as grey ghost text. Enter (or Right) accepts that ghost text and stays in the
+field; Down moves into the list and Enter there takes the highlighted name; Escape or Up at the top
+returns to the field. Enter with no ghost text submits the field as typed (``Input.Submitted``
+bubbles to the screen, which moves on), so a size like ``8b`` or a path is kept as typed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,52 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList
+
+
+class PickerInput(Input):
+    """An ``Input`` whose Enter first accepts the visible suggestion (the grey ghost text)."""
+
+    def type_ahead(self, text: str, replace: bool) -> None:
+        """Take text typed while another widget had focus, and focus the field without selecting
+        its text (the next key must add to it, not replace it)."""
+        self.select_on_focus = False
+        self.app.set_focus(self)  # now, not later: the next key must reach this field
+        self.value = text if replace else self.value + text
+        self.cursor_position = len(self.value)
+
+    def _on_focus(self, event) -> None:
+        # Input's own focus handler runs after this one; select on focus again from the next focus.
+        if not self.select_on_focus:
+            self.call_later(setattr, self, "select_on_focus", True)
+
+    def watch__suggestion(self) -> None:
+        show = getattr(self.screen, "show_suggestion", None) if self.is_attached else None
+        if show is not None:
+            show(self.suggestion)
+
+    def _on_blur(self, event) -> None:
+        show = getattr(self.screen, "show_suggestion", None) if self.is_attached else None
+        if show is not None:
+            show("")
+
+    @property
+    def suggestion(self) -> str:
+        """The ghost text on show, or ''."""
+        sugg = self._suggestion
+        if sugg and len(sugg) > len(self.value) and sugg.lower().startswith(self.value.lower()):
+            return sugg
+        return ""
+
+    async def action_submit(self) -> None:
+        sugg = self.suggestion
+        if sugg:
+            self.value = sugg
+            self.cursor_position = len(sugg)
+            picker = self.parent
+            if isinstance(picker, Picker):
+                picker.close_list(focus=False)
+            return
+        await super().action_submit()
 
 
 class PickerMatches(OptionList):
@@ -51,14 +99,19 @@ class Picker(Vertical):
         self.choices = list(dict.fromkeys(choices))
         self.max_matches = max_matches
         sugg = list(dict.fromkeys([*self.choices, *suggestions]))
-        self._input = Input(value, placeholder=placeholder, compact=True,
+        self._input = PickerInput(value, placeholder=placeholder, compact=True,
                             suggester=SuggestFromList(sugg, case_sensitive=False) if sugg else None,
                             id=f"{id}-input" if id else None)
-        self._list = PickerMatches(id=f"{id}-matches" if id else None)
+        self._list: PickerMatches | None = None  # mounted when first needed (first paint stays light)
 
     def compose(self) -> ComposeResult:
         yield self._input
-        yield self._list
+
+    def _matches_list(self) -> PickerMatches:
+        if self._list is None:
+            self._list = PickerMatches(id=f"{self.id}-matches" if self.id else None)
+            self.mount(self._list)
+        return self._list
 
     # -- value ----------------------------------------------------------------------------
     @property
@@ -80,9 +133,17 @@ class Picker(Vertical):
         return [c for c in self.choices if all(w in c.lower() for w in words)][: self.max_matches]
 
     # -- list -----------------------------------------------------------------------------
-    def close_list(self) -> None:
-        self._list.remove_class("-open")
-        self._input.focus()
+    def close_list(self, focus: bool = True) -> None:
+        if self._list is not None:
+            self._list.remove_class("-open")
+        if focus:
+            self._input.focus()
+
+    def _show(self, names: list[str]) -> None:
+        lst = self._matches_list()
+        lst.clear_options()
+        lst.add_options(names)
+        lst.add_class("-open")
 
     @on(Input.Changed)
     def _filter(self, event: Input.Changed) -> None:
@@ -90,25 +151,34 @@ class Picker(Vertical):
             return
         found = self.matches(event.value)
         exact = len(found) == 1 and found[0].lower() == event.value.strip().lower()
-        self._list.clear_options()
         if found and not exact and self._input.has_focus:
-            self._list.add_options(found)
-            self._list.add_class("-open")
-        else:
+            self._show(found)
+        elif self._list is not None:
+            self._list.clear_options()
             self._list.remove_class("-open")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self._list.remove_class("-open")
+        if self._list is not None:
+            self._list.remove_class("-open")
 
     def action_into_list(self) -> None:
-        if self._list.has_class("-open") and self._list.option_count:
-            self._list.focus()
-            self._list.highlighted = 0
+        if self._list is None or not self._list.has_class("-open"):
+            # Down on a field with no list open: every choice that matches, or all of them.
+            self._show(self.matches(self._input.value) or self.choices[: self.max_matches])
+            self.call_after_refresh(self._enter_list)
+            return
+        self._enter_list()
+
+    def _enter_list(self) -> None:
+        lst = self._list
+        if lst is not None and lst.has_class("-open") and lst.option_count:
+            lst.focus()
+            lst.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list is not self._list:
+        if self._list is None or event.option_list is not self._list:
             return
         event.stop()
         self._input.value = str(event.option.prompt)
@@ -117,4 +187,4 @@ class Picker(Vertical):
         self._input.cursor_position = len(self._input.value)
 
 
-__all__ = ["Picker"]
+__all__ = ["Picker", "PickerInput"]

@@ -1,4 +1,8 @@
-"""One line under each form: what the advice would be with the answers as they stand now."""
+"""One line under each form: what the advice would be with the answers as they stand now.
+
+The engine runs after the screen has painted (never on the first frame), and only for the latest
+answers when several edits come at once.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,21 @@ class Preview(Static):
     def __init__(self, **kw) -> None:
         super().__init__("", **kw)
         self.advice = None
+        self._pending: Callable[[], object] | None = None
 
     def show(self, compute: Callable[[], object]) -> None:
+        """Ask the engine after the next refresh (the latest ``compute`` wins)."""
+        first = self._pending is None
+        self._pending = compute
+        if first:
+            self.call_after_refresh(self._flush)
+
+    def _flush(self) -> None:
+        compute, self._pending = self._pending, None
+        if compute is not None:
+            self.show_now(compute)
+
+    def show_now(self, compute: Callable[[], object]) -> None:
         try:
             adv = compute()
         except InputError as e:
@@ -40,6 +57,7 @@ class Preview(Static):
         self.remove_class("error")
 
     def show_error(self, msg: str) -> None:
+        self._pending = None
         self.advice = None
         self.update(Text(msg))
         self.add_class("error")

@@ -8,6 +8,8 @@ from typing import Optional
 from rich.table import Table
 from rich.text import Text
 
+from pickrt.render.detect_text import missing_summary
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -102,7 +104,10 @@ def profile_table(profile: Profile, *, detected: bool = False) -> Table:
             if out:
                 out.append("\n")
             out.append(f"{status} ({len(names)})", style=f"bold {style}")
-            if status != "ok":
+            if status == "missing":
+                # What a person would expect here, not a list of internal probe ids.
+                out.append(": " + "; ".join(missing_summary(profile)))
+            elif status != "ok":
                 out.append(": " + ", ".join(names))
         t.add_row("Probes", out)
     return t
