@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 from pickrt import __version__
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError, NoRuntimeError
 
-SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge")
+SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge", "plan", "bench")
 TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
 GOALS = ("easy", "throughput", "latency")
 NEEDS = ("gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag")
@@ -94,7 +94,7 @@ def _advise_parser() -> argparse.ArgumentParser:
         prog="pickrt",
         description="Pick a local LLM inference runtime for this hardware and workload. Without --json on a "
                     "terminal, starts the wizard; piped, prints the advice as text.",
-        epilog="Commands: pickrt detect | guide | doctor | knowledge (each has --help). "
+        epilog="Commands: pickrt detect | guide | doctor | knowledge | plan | bench (each has --help). "
                "Exit codes: 0 advice printed, 2 bad input, 3 no runtime can serve this workload here.",
     )
     p.add_argument("--version", action="version", version=f"pickrt {__version__}")
@@ -325,6 +325,19 @@ def _cmd_knowledge(argv: list[str]) -> int:
     return knowledge_cmd.run(a)
 
 
-_SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge}
+def _cmd_plan(argv: list[str]) -> int:
+    from pickrt.cli_plan import cmd_plan
+
+    return cmd_plan(argv)
+
+
+def _cmd_bench(argv: list[str]) -> int:
+    from pickrt.cli_plan import cmd_bench
+
+    return cmd_bench(argv)
+
+
+_SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge,
+        "plan": _cmd_plan, "bench": _cmd_bench}
 
 __all__ = ["main"]
