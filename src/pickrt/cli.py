@@ -185,6 +185,13 @@ def local_findings(catalog) -> Optional[dict]:
     return {"installed": installed_slugs(rep), "running": running_slugs(rep)}
 
 
+def _measured() -> Optional[dict]:
+    """Speeds saved by `pickrt bench --save` (host mode only); never breaks the advice."""
+    from pickrt.measured_store import load
+
+    return load()
+
+
 # ---- pickrt [--json] --------------------------------------------------------------------------
 
 
@@ -206,7 +213,8 @@ def _cmd_advise(argv: list[str]) -> int:
     prof, host = _profile(a, catalog)
     from pickrt.engine.advise import advise
 
-    adv = advise(prof, wl, catalog, local=local_findings(catalog) if host else None)
+    adv = advise(prof, wl, catalog, local=local_findings(catalog) if host else None,
+                 measured=_measured() if host else None)
     if a.json:
         from pickrt.render.json_out import dumps
 
