@@ -336,13 +336,13 @@ def _cmd_knowledge(argv: list[str]) -> int:
 def _cmd_plan(argv: list[str]) -> int:
     from pickrt.cli_plan import cmd_plan
 
-    return cmd_plan(argv)
+    return cmd_plan(argv, sys.modules[__name__])
 
 
 def _cmd_bench(argv: list[str]) -> int:
     from pickrt.cli_plan import cmd_bench
 
-    return cmd_bench(argv)
+    return cmd_bench(argv, sys.modules[__name__])
 
 
 _SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge,

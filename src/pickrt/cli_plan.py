@@ -1,13 +1,16 @@
-"""``pickrt plan MODEL`` and ``pickrt bench``: their argument parsing and output (cli.py dispatches here)."""
+"""``pickrt plan MODEL`` and ``pickrt bench``: their argument parsing and output.
+
+cli.py dispatches here and hands over its own module (``cli``) for the shared option groups and steps,
+so that this module does not import cli.py back.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from pickrt.cli import (
-    _add_hw_options, _add_work_options, _catalog, _fail, _Parser, _positive_int, _profile, _whatif_given, _workload,
-)
+from types import ModuleType
+
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError
 
 BUDGETS = ("desktop", "workstation", "datacenter")
@@ -40,8 +43,8 @@ def _count(name: str, lo: int, hi: int):
 # ---- pickrt plan ------------------------------------------------------------------------------
 
 
-def plan_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+def plan_parser(cli: ModuleType) -> argparse.ArgumentParser:
+    p = cli._Parser(
         prog="pickrt plan",
         description="Which hardware serves MODEL for this workload: options from the catalog's GPUs (1, 2, 4, 8 per "
                     "node, multi-node), Apple chips (and Mac clusters over Thunderbolt 5) and CPU-only boxes, each "
@@ -63,25 +66,23 @@ def plan_parser() -> argparse.ArgumentParser:
                    help="options to show (default 10, plus the first of each kind beyond them; 0: all)")
     p.add_argument("--no-this-machine", action="store_true",
                    help="skip the verdict on this machine (no detection)")
-    _add_work_options(p)
-    _add_hw_options(p)
+    cli._add_work_options(p)
+    cli._add_hw_options(p)
     return p
 
 
-def cmd_plan(argv: list[str]) -> int:
-    a = plan_parser().parse_args(argv)
+def cmd_plan(argv: list[str], cli: ModuleType) -> int:
+    a = plan_parser(cli).parse_args(argv)
     if a.model_pos and a.model and a.model_pos != a.model:
         raise InputError(f"two models given: {a.model_pos!r} and --model {a.model!r}")
     a.model = a.model_pos or a.model
     if not a.model:
         raise InputError("pickrt plan needs a MODEL (a known name, a size like 70b, or a .gguf file / model folder)")
-    catalog = _catalog(a.knowledge)
-    wl = _workload(a, catalog)
+    catalog = cli._catalog(a.knowledge)
+    wl = cli._workload(a, catalog)
     prof = None
-    if a.hardware or _whatif_given(a):
-        prof, _ = _profile(a, catalog)
-    elif not a.no_this_machine:
-        prof, _ = _profile(a, catalog)
+    if a.hardware or cli._whatif_given(a) or not a.no_this_machine:
+        prof, _ = cli._profile(a, catalog)
     from pickrt.engine.plan import plan
 
     doc = plan(wl, catalog, this_profile=prof, budget=a.budget, min_tps=a.min_tps, limit=a.limit)
@@ -99,8 +100,8 @@ def cmd_plan(argv: list[str]) -> int:
 # ---- pickrt bench -----------------------------------------------------------------------------
 
 
-def bench_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+def bench_parser(cli: ModuleType) -> argparse.ArgumentParser:
+    p = cli._Parser(
         prog="pickrt bench",
         description="Measure a running OpenAI-compatible server on this machine (loopback only): prefill and decode "
                     "tokens/s, time to first token, and aggregate throughput under concurrency, beside pickrt's own "
@@ -131,9 +132,9 @@ def bench_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_bench(argv: list[str]) -> int:
-    a = bench_parser().parse_args(argv)
-    catalog = _catalog(a.knowledge)
+def cmd_bench(argv: list[str], cli: ModuleType) -> int:
+    a = bench_parser(cli).parse_args(argv)
+    catalog = cli._catalog(a.knowledge)
     if a.runtime and a.runtime not in catalog.runtimes:
         raise InputError(f"--runtime: unknown runtime {a.runtime!r}; known: {', '.join(catalog.runtimes)}")
     from pickrt import benchmark
@@ -143,7 +144,7 @@ def cmd_bench(argv: list[str]) -> int:
                                served_model=a.served_model, concurrency=a.concurrency, repeat=a.repeat,
                                tokens=a.tokens, timeout=a.timeout)
     except benchmark.NothingAnswers as e:
-        _fail(f"pickrt bench: {e}", EXIT_NO_RUNTIME)
+        cli._fail(f"pickrt bench: {e}", EXIT_NO_RUNTIME)
     if a.save:
         path = benchmark.save(report)
         report["saved"] = str(path)

@@ -12,8 +12,8 @@ parameter is skipped without advising.
 
 Order: pickrt holds no sourced price list, so options are ordered by accelerator memory (VRAM, the
 unified memory of Macs, RAM of CPU boxes), then by generation (older first), and the order says so.
-An option that is neither smaller, older nor faster than another is dropped (it is never the cheaper
-choice).
+An option that is neither smaller, older nor faster than another of its kind (GPU box, Mac, CPU box)
+is dropped: it is never the cheaper choice.
 """
 
 from __future__ import annotations
@@ -222,8 +222,8 @@ def _family_first(fam: list[Candidate], floor: float, wl, catalog, advise_fn, mi
 
 def _dominated(a: Judged, b: Judged) -> bool:
     """``b`` (at least as big, as new, no faster) is never the cheaper choice than ``a``."""
-    if a is b or a.decode_hi is None or b.decode_hi is None:
-        return False
+    if a is b or a.cand.kind != b.cand.kind or a.decode_hi is None or b.decode_hi is None:
+        return False  # a Mac and a GPU box are not priced alike: only compare within a kind
     ka = (a.cand.accel_gb, a.cand.year or 0)
     kb = (b.cand.accel_gb, b.cand.year or 0)
     if not (ka[0] <= kb[0] and ka[1] <= kb[1] and a.decode_hi >= b.decode_hi):
@@ -361,7 +361,7 @@ def _this_candidate(profile, catalog) -> tuple[Candidate, list[list[Candidate]]]
     if hw.accel == "apple":
         mem = hw.system_gb or 0.0
         chip = catalog.find_apple(_family(hw.apple_chip))
-        cand = Candidate("apple", f"this Mac ({hw.label}, {mem:g} GB)", [], {}, float(mem),
+        cand = Candidate("apple", f"{hw.label}, {mem:g} GB", [], {}, float(mem),
                          chip.year if chip else None, "apple", memory_gb=mem)
         ups = []
         if chip:
@@ -372,7 +372,7 @@ def _this_candidate(profile, catalog) -> tuple[Candidate, list[list[Candidate]]]
         g = hw.gpus[0]
         n = len(hw.gpus) // max(1, hw.nodes)
         total = sum(x.vram_gb or 0 for x in hw.gpus)
-        cand = Candidate("gpu", f"this machine ({hw.label})", [], {}, total, g.spec.year if g.spec else None,
+        cand = Candidate("gpu", hw.label + (f" x {hw.nodes} nodes" if hw.nodes > 1 else ""), [], {}, total, g.spec.year if g.spec else None,
                          g.cls, gpu=g.name, gpus=n, nodes=hw.nodes)
         ups = []
         if g.spec is not None:
@@ -381,7 +381,7 @@ def _this_candidate(profile, catalog) -> tuple[Candidate, list[list[Candidate]]]
             ups = [fam] if fam else []
         return cand, ups
     mem = hw.system_gb or 0.0
-    cand = Candidate("cpu", f"this machine (CPU only, {mem:g} GB RAM)", [], {}, float(mem), None, "cpu", memory_gb=mem)
+    cand = Candidate("cpu", f"CPU only, {mem:g} GB RAM", [], {}, float(mem), None, "cpu", memory_gb=mem)
     return cand, [[c for c in _cpu_family(None) if c.accel_gb > mem]]
 
 
@@ -401,7 +401,7 @@ def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged],
     if fmt:
         lacks.append("format: " + fmt[0])
     rec, mf = adv.recommendation, adv.model_fit
-    if rec is None and not fmt:
+    if rec is None and mf is None and not fmt:
         first = adv.rejected[0] if adv.rejected else None
         lacks.append("a runtime: no runtime in the catalog runs here"
                      + (f" ({first.name}: {first.reasons[0]})" if first is not None and first.reasons else ""))
@@ -418,7 +418,8 @@ def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged],
         for fam in upgrade_fams:
             u = _family_first(fam, floor, wl, catalog, advise_fn, min_tps)
             if u is not None:
-                upgrade = _upgrade(u, f"more of what it has: {u.cand.label}")
+                what = {"gpu": "more GPUs", "apple": "more unified memory", "cpu": "more RAM"}[u.cand.kind]
+                upgrade = _upgrade(u, f"{what}: {u.cand.label}")
                 break
         if upgrade is None:
             bigger = [o for o in options if o.cand.accel_gb >= cand.accel_gb] or options
