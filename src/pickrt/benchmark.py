@@ -12,6 +12,7 @@ HTTP is ``probes/openai_http`` (loopback only); finding a server is doctor's por
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 from datetime import datetime, timezone
@@ -31,9 +32,13 @@ class NothingAnswers(Exception):
     pass
 
 
-def prompt(run: int) -> str:
-    words = [_WORDS[(i * 7 + run) % len(_WORDS)] for i in range(PROMPT_WORDS)]
-    return f"Run {run}. Continue this text: " + " ".join(words)
+_NONCE = int.from_bytes(os.urandom(3), "big")
+
+
+def prompt(run: int, n_words: int = PROMPT_WORDS) -> str:
+    """The fixed prompt; its first word differs per run (and per invocation) so no prompt cache serves it."""
+    words = [_WORDS[(i * 7 + run) % len(_WORDS)] for i in range(n_words)]
+    return f"{_NONCE + run * 7919:x}. Continue this text: " + " ".join(words)
 
 
 # ---- finding the server -------------------------------------------------------------------------
@@ -84,21 +89,59 @@ def _owner(catalog, base: Base, timeout: float = 0.7) -> Optional[str]:
 # ---- measuring ----------------------------------------------------------------------------------
 
 
-def _request(base: Base, api: str, model: str, run: int, tokens: int, timeout: float) -> Stream:
+def _request(base: Base, api: str, model: str, run: int, tokens: int, timeout: float, words: int = PROMPT_WORDS) -> Stream:
     body: dict[str, Any] = {"model": model, "max_tokens": tokens, "temperature": 0,
                             "stream_options": {"include_usage": True}, "ignore_eos": True}
     if api == CHAT:
-        body["messages"] = [{"role": "user", "content": prompt(run)}]
+        body["messages"] = [{"role": "user", "content": prompt(run, words)}]
     else:
-        body["prompt"] = prompt(run)
+        body["prompt"] = prompt(run, words)
     try:
         return stream_completion(base, api, body, timeout)
     except HttpError as e:
-        if "HTTP 400" in str(e) or "HTTP 422" in str(e):
+        if ("HTTP 400" in str(e) or "HTTP 422" in str(e)) and not _too_long(e):
             body.pop("ignore_eos", None)
             body.pop("stream_options", None)
             return stream_completion(base, api, body, timeout)
         raise
+
+
+def _too_long(e: Exception) -> bool:
+    s = str(e).lower()
+    return "context" in s and any(w in s for w in ("exceed", "too long", "maximum", "longer than"))
+
+
+def _cut_by_context(st: Stream, tokens: int) -> bool:
+    t = st.timings or {}
+    n = t.get("predicted_n") or (st.usage or {}).get("completion_tokens") or st.chunks
+    return bool(n) and n < tokens
+
+
+def _warm_up(base: Base, model: str, tokens: int, timeout: float) -> tuple[str, int, list[str]]:
+    """The API that streams, and the prompt length (words) the server's context takes with ``tokens``."""
+    notes: list[str] = []
+    last: Optional[HttpError] = None
+    for api in (CHAT, COMPLETIONS):
+        words = PROMPT_WORDS
+        while True:
+            try:
+                st = _request(base, api, model, 0, tokens, timeout, words)
+                got = _tokens(st)[0] or 0
+                if got < tokens and st.finish_reason == "length" and words > 8 and _cut_by_context(st, tokens):
+                    words //= 2  # the context ended the generation: leave it room
+                    continue
+                if api != CHAT:
+                    notes.append(f"{CHAT} failed ({last}); measured with {COMPLETIONS}")
+                if words != PROMPT_WORDS:
+                    notes.append(f"the server's context is short: the prompt was cut to {words} words")
+                return api, words, notes
+            except HttpError as e:
+                last = e
+                if _too_long(e) and words > 8:
+                    words //= 2
+                    continue
+                break
+    raise NothingAnswers(f"{base.url} does not serve streamed completions: {last}")
 
 
 def _tokens(st: Stream) -> tuple[Optional[int], str]:
@@ -140,6 +183,38 @@ def single_figures(st: Stream) -> dict:
     return out
 
 
+def _concurrent(base: Base, api: str, model: str, first_run: int, n: int, tokens: int, timeout: float,
+                words: int) -> tuple[Optional[float], int, list[str]]:
+    """``n`` streams started together: generated tokens per second while they decode together."""
+    results: list[Optional[Stream]] = [None] * n
+    errors: list[str] = []
+
+    def one(i: int) -> None:
+        try:
+            results[i] = _request(base, api, model, first_run + i, tokens, timeout, words)
+        except HttpError as e:
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout + 5)
+    done = [s for s in results if s is not None and s.t_end is not None]
+    if not done:
+        return None, 0, errors
+    total = sum((_tokens(s)[0] or 0) for s in done)
+    # The window in which they decode together: from the first stream's first token (or, with
+    # llama-server's timings, the start of its decode as the server timed it) to the last stream's end.
+    # Prefill and this side's thread start-up stay out of it, as they do for the single-stream decode rate.
+    starts = []
+    for s in done:
+        ms = (s.timings or {}).get("predicted_ms")
+        starts.append(s.t_end - ms / 1000 if ms and ms > 0 else (s.t_first if s.t_first is not None else s.t_start))
+    wall = max(s.t_end for s in done) - min(starts)
+    return (total / wall if wall > 0 and total else None), len(done), errors
+
+
 def _median(xs: list) -> Optional[float]:
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -147,46 +222,28 @@ def _median(xs: list) -> Optional[float]:
 
 def measure(base: Base, model: str, *, repeat: int = 3, tokens: int = 64, concurrency: int = 4,
             timeout: float = 60.0) -> tuple[dict, list[str]]:
-    notes: list[str] = []
-    api = CHAT
+    api, words, notes = _warm_up(base, model, tokens, timeout)  # also loads the model
     try:
-        _request(base, api, model, 0, min(8, tokens), timeout)  # warm-up (loads the model)
+        singles = [single_figures(_request(base, api, model, r, tokens, timeout, words)) for r in range(1, repeat + 1)]
     except HttpError as e:
-        api = COMPLETIONS
-        try:
-            _request(base, api, model, 0, min(8, tokens), timeout)
-        except HttpError:
-            raise NothingAnswers(f"{base.url} does not serve streamed completions: {e}") from None
-        notes.append(f"{CHAT} failed ({e}); measured with {COMPLETIONS}")
-    singles = [single_figures(_request(base, api, model, r, tokens, timeout)) for r in range(1, repeat + 1)]
-    results: list[Optional[Stream]] = [None] * concurrency
-    errors: list[str] = []
-
-    def one(i: int) -> None:
-        try:
-            results[i] = _request(base, api, model, 100 + i, tokens, timeout)
-        except HttpError as e:
-            errors.append(str(e))
-
-    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout + 5)
-    done = [s for s in results if s is not None and s.t_end is not None]
-    aggregate = None
-    if done:
-        total = sum((_tokens(s)[0] or 0) for s in done)
-        wall = max(s.t_end for s in done) - min(s.t_start for s in done)
-        aggregate = total / wall if wall > 0 and total else None
+        raise NothingAnswers(f"{base.url} stopped answering: {e}") from None
+    aggregates, errors, completed = [], [], []
+    for rnd in range(min(5, repeat)):  # the concurrent run, up to 5 times: its median
+        agg, done, errs = _concurrent(base, api, model, 100 + 10 * rnd, concurrency, tokens, timeout, words)
+        errors += errs
+        completed.append(done)
+        if agg is not None:
+            aggregates.append(agg)
+    aggregate = _median(aggregates)
     if errors:
-        notes.append(f"{len(errors)} of {concurrency} concurrent streams failed: {errors[0][:160]}")
+        notes.append(f"{len(errors)} concurrent streams failed: {errors[0][:160]}")
     counted = {s["counted_by"] for s in singles}
     short = [s["tokens"] for s in singles if s["tokens"] is not None and s["tokens"] < tokens]
     if short:
         notes.append(f"the server stopped early ({min(short)} of {tokens} tokens): decode figures rest on fewer tokens")
     m = {
         "api": api,
+        "prompt_words": words,
         "prompt_tokens": _median([s["prompt_tokens"] for s in singles]),
         "ttft_s": _median([s["ttft_s"] for s in singles]),
         "prefill_tps": _median([s["prefill_tps"] for s in singles]),
@@ -194,7 +251,7 @@ def measure(base: Base, model: str, *, repeat: int = 3, tokens: int = 64, concur
         "single_stream_tps": _median([s["single_stream_tps"] for s in singles]),
         "aggregate_tps": aggregate,
         "concurrency": concurrency,
-        "streams_completed": len(done),
+        "streams_completed": min(completed) if completed else 0,
         "counted_by": " / ".join(sorted(counted)),
     }
     for k in ("ttft_s", "prefill_tps", "decode_tps", "single_stream_tps", "aggregate_tps"):
@@ -310,7 +367,7 @@ def run(catalog, *, endpoint: Optional[str] = None, runtime: Optional[str] = Non
         "served_model": served_model,
         "model": est["model"] if est else est_model,
         "hardware": hardware_key(hw),
-        "workload": {"prompt_words": PROMPT_WORDS, "max_tokens": tokens, "repeat": repeat, "concurrency": concurrency},
+        "workload": {"prompt_words": measured["prompt_words"], "max_tokens": tokens, "repeat": repeat, "concurrency": concurrency},
         "measured": measured,
         "estimate": est,
         "ratio": ratio,
@@ -345,7 +402,7 @@ def render_text(r: dict) -> str:
         return "" if v is None else f"  (x{v:g} the estimate)"
 
     out = [f"pickrt bench: {r['endpoint']} ({r['runtime'] or 'runtime unknown'}), model {r['served_model']}",
-           f"  hardware: {r['hardware']}; {r['workload']['prompt_words']}-word prompt "
+           f"  hardware: {r['hardware']}; {m['prompt_words']}-word prompt "
            f"({f(m['prompt_tokens'], ' tokens', 0)}), {r['workload']['max_tokens']} tokens generated, "
            f"{r['workload']['repeat']} runs + {m['concurrency']} at once; counted by {m['counted_by']}",
            "",
