@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -67,7 +67,8 @@ class FakeOpenAI(http.server.BaseHTTPRequestHandler):
         if self.usage:
             last["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": k, "total_tokens": prompt_tokens + k}
         if self.timings:
-            last["timings"] = {"prompt_n": prompt_tokens, "prompt_ms": 12.5, "prompt_per_second": prompt_tokens / 0.0125,
+            last["timings"] = {"prompt_n": prompt_tokens, "prompt_ms": 12.5,
+                               "prompt_per_second": prompt_tokens / 0.0125,
                                "predicted_n": k, "predicted_ms": k * 4.0, "predicted_per_second": 250.0}
         self.wfile.write(b"data: " + json.dumps(last).encode() + b"\n\n")
         self.wfile.write(b"data: [DONE]\n\n")
@@ -177,13 +178,15 @@ def test_save_then_the_next_estimate_says_measured(tmp_path):
     d = round(rep["measured"]["decode_tps"], 1)
     assert rec["speed"]["decode_tps"] == [d, d]
     # what-if hardware (another machine) never takes this machine's measurement
-    other = json.loads(_pickrt("--json", "--model", "qwen3-8b", "--runtime", "llama-cpp", "--gpu", "RTX 4090", env=env).stdout)
+    r = _pickrt("--json", "--model", "qwen3-8b", "--runtime", "llama-cpp", "--gpu", "RTX 4090", env=env)
+    other = json.loads(r.stdout)
     assert not other["recommendation"]["speed"]["basis"].startswith("measured")
 
 
 def test_store_ignores_mangled_files(tmp_path, monkeypatch):
     monkeypatch.setenv("PICKRT_DATA_DIR", str(tmp_path))
-    for text in ("{", "[]", '{"measurements": {"k": {"decode_tps": "fast"}}}', '{"measurements": {"k": {"decode_tps": 1e12}}}'):
+    for text in ("{", "[]", '{"measurements": {"k": {"decode_tps": "fast"}}}',
+                 '{"measurements": {"k": {"decode_tps": 1e12}}}'):
         (tmp_path / "measurements.json").write_text(text)
         assert measured_store.load() == {}
     p = measured_store.save("a|b|c", {"decode_tps": 12.5, "when": "x", "bogus": object()})

@@ -132,7 +132,8 @@ def test_this_machine_says_what_it_lacks_and_the_smallest_upgrade(catalog):
     # the smallest: the next RAM size down does not serve
     smaller = [m for m in (8, 16, 32) if m < up.hardware.memory_gb]
     for m in smaller:
-        adv = advise(whatif_profile(catalog, cpu_only=True, memory=m), build_workload(catalog, model="llama-3.1-8b"), catalog)
+        adv = advise(whatif_profile(catalog, cpu_only=True, memory=m), build_workload(catalog, model="llama-3.1-8b"),
+                     catalog)
         assert not (adv.model_fit and adv.model_fit.fits)
 
     p, _ = _plan(catalog, this=whatif_profile(catalog, gpu="RTX 4090"), limit=5, model="llama-3.1-70b", users=4)
@@ -184,11 +185,13 @@ def test_cli_text_json_and_bad_input():
     assert all(o["speed"]["decode_tps"][0] >= 60 for o in doc["options"])
     for bad in ([], ["no-such-model-xyz"], ["8b", "--budget", "yacht"], ["8b", "--min-tps", "-1"]):
         r = _run(*bad, "--no-this-machine")
-        assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, (bad, r.stderr)
+        assert r.returncode == 2 and r.stdout == "", (bad, r.stderr)
+        assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, (bad, r.stderr)
 
 
 def test_budget_limits_the_hardware_class(catalog):
     w = build_workload(catalog, model="llama-3.1-70b", users=4)
     p = plan(w, catalog, budget="desktop", limit=0)
-    assert all(o.hardware.hw_class not in ("datacenter", "workstation") and o.hardware.gpus <= 2 and o.hardware.nodes == 1
+    assert all(o.hardware.hw_class not in ("datacenter", "workstation")
+               and o.hardware.gpus <= 2 and o.hardware.nodes == 1
                for o in p.options)

@@ -16,10 +16,10 @@ import os
 import statistics
 import threading
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
-from pickrt.probes.openai_http import Base, HttpError, NotLoopback, Stream, get_json, parse_base, stream_completion
 from pickrt.errors import InputError
+from pickrt.probes.openai_http import Base, HttpError, NotLoopback, Stream, get_json, parse_base, stream_completion
 
 PROMPT_WORDS = 240
 _WORDS = ("the river carries small stones past the old mill while farmers count sheep near quiet hills and "
@@ -44,7 +44,7 @@ def prompt(run: int, n_words: int = PROMPT_WORDS) -> str:
 # ---- finding the server -------------------------------------------------------------------------
 
 
-def find_server(catalog, runtime: Optional[str], timeout: float = 0.7) -> tuple[Base, Optional[str], list[str], str]:
+def find_server(catalog, runtime: str | None, timeout: float = 0.7) -> tuple[Base, str | None, list[str], str]:
     """(base, runtime slug, served model ids, how it was found) of a running server, as doctor sees it."""
     from pickrt.doctor import running as R
 
@@ -67,7 +67,7 @@ def find_server(catalog, runtime: Optional[str], timeout: float = 0.7) -> tuple[
     return parse_base(st.endpoint), slug, list(st.models), how
 
 
-def _owner(catalog, base: Base, timeout: float = 0.7) -> Optional[str]:
+def _owner(catalog, base: Base, timeout: float = 0.7) -> str | None:
     """The runtime doctor sees on ``base``'s port, if one."""
     try:
         from pickrt.doctor import running as R
@@ -89,7 +89,8 @@ def _owner(catalog, base: Base, timeout: float = 0.7) -> Optional[str]:
 # ---- measuring ----------------------------------------------------------------------------------
 
 
-def _request(base: Base, api: str, model: str, run: int, tokens: int, timeout: float, words: int = PROMPT_WORDS) -> Stream:
+def _request(base: Base, api: str, model: str, run: int, tokens: int, timeout: float,
+             words: int = PROMPT_WORDS) -> Stream:
     body: dict[str, Any] = {"model": model, "max_tokens": tokens, "temperature": 0,
                             "stream_options": {"include_usage": True}, "ignore_eos": True}
     if api == CHAT:
@@ -120,7 +121,7 @@ def _cut_by_context(st: Stream, tokens: int) -> bool:
 def _warm_up(base: Base, model: str, tokens: int, timeout: float) -> tuple[str, int, list[str]]:
     """The API that streams, and the prompt length (words) the server's context takes with ``tokens``."""
     notes: list[str] = []
-    last: Optional[HttpError] = None
+    last: HttpError | None = None
     for api in (CHAT, COMPLETIONS):
         words = PROMPT_WORDS
         while True:
@@ -144,7 +145,7 @@ def _warm_up(base: Base, model: str, tokens: int, timeout: float) -> tuple[str, 
     raise NothingAnswers(f"{base.url} does not serve streamed completions: {last}")
 
 
-def _tokens(st: Stream) -> tuple[Optional[int], str]:
+def _tokens(st: Stream) -> tuple[int | None, str]:
     t = st.timings or {}
     if isinstance(t.get("predicted_n"), (int, float)) and t["predicted_n"] > 0:
         return int(t["predicted_n"]), "server timings"
@@ -154,7 +155,7 @@ def _tokens(st: Stream) -> tuple[Optional[int], str]:
     return (st.chunks or None), "streamed chunks"
 
 
-def _prompt_tokens(st: Stream) -> Optional[int]:
+def _prompt_tokens(st: Stream) -> int | None:
     t, u = st.timings or {}, st.usage or {}
     for v in (t.get("prompt_n"), u.get("prompt_tokens")):
         if isinstance(v, (int, float)) and v > 0:
@@ -184,9 +185,9 @@ def single_figures(st: Stream) -> dict:
 
 
 def _concurrent(base: Base, api: str, model: str, first_run: int, n: int, tokens: int, timeout: float,
-                words: int) -> tuple[Optional[float], int, list[str]]:
+                words: int) -> tuple[float | None, int, list[str]]:
     """``n`` streams started together: generated tokens per second while they decode together."""
-    results: list[Optional[Stream]] = [None] * n
+    results: list[Stream | None] = [None] * n
     errors: list[str] = []
 
     def one(i: int) -> None:
@@ -215,7 +216,7 @@ def _concurrent(base: Base, api: str, model: str, first_run: int, n: int, tokens
     return (total / wall if wall > 0 and total else None), len(done), errors
 
 
-def _median(xs: list) -> Optional[float]:
+def _median(xs: list) -> float | None:
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
 
@@ -267,8 +268,8 @@ def measure(base: Base, model: str, *, repeat: int = 3, tokens: int = 64, concur
 # ---- estimate, the whole run, saving ---------------------------------------------------------------
 
 
-def _estimate(catalog, profile, model: Optional[str], runtime: Optional[str], prompt_tokens, tokens: int,
-              concurrency: int) -> tuple[Optional[dict], Optional[str]]:
+def _estimate(catalog, profile, model: str | None, runtime: str | None, prompt_tokens, tokens: int,
+              concurrency: int) -> tuple[dict | None, str | None]:
     if not model:
         return None, "no model pickrt knows: give --model NAME (or a .gguf file) to compare with an estimate"
     from pickrt.engine.advise import advise
@@ -299,15 +300,15 @@ def _estimate(catalog, profile, model: Optional[str], runtime: Optional[str], pr
     return est, None
 
 
-def _ratio(measured: Optional[float], est: Optional[list]) -> Optional[float]:
+def _ratio(measured: float | None, est: list | None) -> float | None:
     if measured is None or not est:
         return None
     mid = (est[0] + est[1]) / 2
     return round(measured / mid, 2) if mid > 0 else None
 
 
-def run(catalog, *, endpoint: Optional[str] = None, runtime: Optional[str] = None, model: Optional[str] = None,
-        served_model: Optional[str] = None, concurrency: int = 4, repeat: int = 3, tokens: int = 64,
+def run(catalog, *, endpoint: str | None = None, runtime: str | None = None, model: str | None = None,
+        served_model: str | None = None, concurrency: int = 4, repeat: int = 3, tokens: int = 64,
         timeout: float = 60.0, profile=None) -> dict:
     if endpoint:
         try:
@@ -324,14 +325,16 @@ def run(catalog, *, endpoint: Optional[str] = None, runtime: Optional[str] = Non
         try:
             listing = get_json(base, "/v1/models", timeout=min(timeout, 5.0))
             data = listing.get("data") if isinstance(listing, dict) else None
-            ids = [str(m.get("id"))[:200] for m in data if isinstance(m, dict) and m.get("id")] if isinstance(data, list) else ids
+            if isinstance(data, list):
+                ids = [str(m.get("id"))[:200] for m in data if isinstance(m, dict) and m.get("id")]
         except HttpError as e:
             if not ids:
                 raise NothingAnswers(f"nothing answers at {base.url}: {e}") from None
         if not ids:
             raise NothingAnswers(f"{base.url} lists no model on /v1/models; give --served-model ID")
         served_model = ids[0]
-    measured, notes = measure(base, served_model, repeat=repeat, tokens=tokens, concurrency=concurrency, timeout=timeout)
+    measured, notes = measure(base, served_model, repeat=repeat, tokens=tokens, concurrency=concurrency,
+                              timeout=timeout)
 
     from pickrt.engine.hardware import view
     from pickrt.engine.measured import hardware_key
@@ -367,7 +370,8 @@ def run(catalog, *, endpoint: Optional[str] = None, runtime: Optional[str] = Non
         "served_model": served_model,
         "model": est["model"] if est else est_model,
         "hardware": hardware_key(hw),
-        "workload": {"prompt_words": measured["prompt_words"], "max_tokens": tokens, "repeat": repeat, "concurrency": concurrency},
+        "workload": {"prompt_words": measured["prompt_words"], "max_tokens": tokens, "repeat": repeat,
+                     "concurrency": concurrency},
         "measured": measured,
         "estimate": est,
         "ratio": ratio,
@@ -384,8 +388,10 @@ def save(report: dict):
     if not runtime or not model:
         raise InputError("--save needs to know the runtime and the model: give --runtime SLUG and --model NAME")
     m = report["measured"]
-    entry = {k: m.get(k) for k in ("decode_tps", "prefill_tps", "ttft_s", "single_stream_tps", "aggregate_tps", "concurrency")}
-    entry.update(when=report["when"], runtime=runtime, hardware=report["hardware"], model=model, endpoint=report["endpoint"])
+    keep = ("decode_tps", "prefill_tps", "ttft_s", "single_stream_tps", "aggregate_tps", "concurrency")
+    entry = {k: m.get(k) for k in keep}
+    entry.update(when=report["when"], runtime=runtime, hardware=report["hardware"], model=model,
+                 endpoint=report["endpoint"])
     return measured_store.save(key(runtime, report["hardware"], model), entry)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-
 from types import ModuleType
 
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError
@@ -128,7 +127,8 @@ def bench_parser(cli: ModuleType) -> argparse.ArgumentParser:
     p.add_argument("--save", action="store_true",
                    help="store the measurement in the user data dir: later estimates on this machine for the same "
                         "runtime and model say 'measured' and use it")
-    p.add_argument("--knowledge", action="append", default=[], metavar="DIR", help="catalog overlay (e.g. to move ports)")
+    p.add_argument("--knowledge", action="append", default=[], metavar="DIR",
+                   help="catalog overlay (e.g. to move ports)")
     return p
 
 

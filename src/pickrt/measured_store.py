@@ -12,7 +12,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 FILE = "measurements.json"
 MAX_BYTES = 1 << 20
@@ -33,7 +32,7 @@ def path() -> Path:
     return data_dir() / FILE
 
 
-def _clean(entry: object) -> Optional[dict]:
+def _clean(entry: object) -> dict | None:
     if not isinstance(entry, dict):
         return None
     out: dict = {}

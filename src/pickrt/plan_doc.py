@@ -5,7 +5,7 @@ definition, generate ``knowledge/schema/plan.schema.json`` (``make schemas``) an
 real output against that schema. ``model_fit`` and ``speed`` are the advice's own models.
 """
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,31 +20,31 @@ class PlanWorkload(_Model):
     traffic: str
     users: int
     quant: str
-    model: Optional[str]
+    model: str | None
     context: int
     goal: str
     needs: list[str]
-    runtime: Optional[str] = None
-    min_tps: Optional[float] = None
+    runtime: str | None = None
+    min_tps: float | None = None
     """Target decode tokens/s per user (--min-tps): an option serves only if its low estimate reaches it."""
-    budget: Optional[str] = None
+    budget: str | None = None
 
 
 class PlanHardware(_Model):
     label: str
     kind: Literal["gpu", "apple", "cpu"]
-    gpu: Optional[str] = None
+    gpu: str | None = None
     gpus: int = 0
     """GPUs per node."""
     nodes: int = 1
-    apple: Optional[str] = None
-    memory_gb: Optional[float] = None
+    apple: str | None = None
+    memory_gb: float | None = None
     """Unified memory of a Mac, RAM of a CPU-only box (GB as sold); null for GPU machines."""
     accelerator_memory_gb: float
     """What the order goes by: VRAM of all GPUs, unified memory of all Macs, RAM of a CPU box (GB as sold)."""
-    interconnect: Optional[str] = None
-    year: Optional[int] = None
-    hw_class: Optional[str] = None
+    interconnect: str | None = None
+    year: int | None = None
+    hw_class: str | None = None
     flags: list[str] = Field(default_factory=list)
     """The what-if options that describe this machine: `pickrt MODEL-OPTIONS <flags>` gives its full advice."""
 
@@ -52,17 +52,17 @@ class PlanHardware(_Model):
 class PlanOption(_Model):
     hardware: PlanHardware
     runtime: str
-    deployment: Optional[dict[str, Any]] = None
+    deployment: dict[str, Any] | None = None
     model_fit: ModelFit
-    speed: Optional[Speed] = None
+    speed: Speed | None = None
     why: list[str]
 
 
 class ConcurrencyRow(_Model):
     context: int
     kv_gb_per_sequence: float
-    sequences: Optional[int]
-    sequences_kv_q8: Optional[int]
+    sequences: int | None
+    sequences_kv_q8: int | None
 
 
 class Concurrency(_Model):
@@ -78,20 +78,20 @@ class Upgrade(_Model):
     runtime: str
     change: str
     model_fit: ModelFit
-    speed: Optional[Speed] = None
+    speed: Speed | None = None
 
 
 class ThisMachine(_Model):
     hardware: str
     serves: bool
-    runtime: Optional[str] = None
-    deployment: Optional[dict[str, Any]] = None
-    model_fit: Optional[ModelFit] = None
-    speed: Optional[Speed] = None
+    runtime: str | None = None
+    deployment: dict[str, Any] | None = None
+    model_fit: ModelFit | None = None
+    speed: Speed | None = None
     lacks: list[str] = Field(default_factory=list)
     """What it lacks, each starting with memory:, bandwidth:, format: or a runtime:."""
-    upgrade: Optional[Upgrade] = None
-    concurrency: Optional[Concurrency] = None
+    upgrade: Upgrade | None = None
+    concurrency: Concurrency | None = None
 
 
 class Plan(_Model):
@@ -101,10 +101,11 @@ class Plan(_Model):
     order: str
     """What the options are ordered by (cheapest first as far as pickrt can tell)."""
     options: list[PlanOption]
-    concurrency: Optional[Concurrency] = None
+    concurrency: Concurrency | None = None
     """Sequences that fit per context length for the first option's deployment, with and without an 8-bit KV cache."""
-    this_machine: Optional[ThisMachine] = None
+    this_machine: ThisMachine | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
-__all__ = ["Concurrency", "ConcurrencyRow", "Plan", "PlanHardware", "PlanOption", "PlanWorkload", "ThisMachine", "Upgrade"]
+__all__ = ["Concurrency", "ConcurrencyRow", "Plan", "PlanHardware", "PlanOption", "PlanWorkload", "ThisMachine",
+           "Upgrade"]

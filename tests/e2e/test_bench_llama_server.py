@@ -13,11 +13,10 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from test_llama_server import START_TIMEOUT, _env, _free_port, _get, _stop, bin_dir, llama_server, tiny_model  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +59,7 @@ def _pickrt(*args: str, env: dict, timeout: float = 300) -> subprocess.Completed
 ATTEMPTS = 3
 
 
-def test_bench_measures_llama_server_and_the_saved_figure_is_used(llama_server, tiny_model, bin_dir, tmp_path):
+def test_bench_measures_llama_server_and_the_saved_figure_is_used(llama_server, tiny_model, bin_dir, tmp_path):  # noqa: F811
     env = dict(_env(bin_dir), PICKRT_DATA_DIR=str(tmp_path / "data"), PICKRT_NO_DOCTOR="1")
     with llama(llama_server, tiny_model, tmp_path / "work") as port:
         # The tiny model decodes in ~0.2 ms per token on a CPU, so a busy machine's scheduling noise is

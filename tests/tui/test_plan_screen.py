@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("textual")
 
 from textual.widgets import Static  # noqa: E402
+from tui_snapshot_app import APPLE_ARGV, enter_until, expect_screen, make_app  # noqa: E402  # noqa: E402
 
 from pickrt.engine.hardware import whatif_profile  # noqa: E402
 from pickrt.engine.plan import plan  # noqa: E402
@@ -16,8 +17,6 @@ from pickrt.engine.workload import build_workload  # noqa: E402
 from pickrt.render.plan_text import render  # noqa: E402
 from pickrt.tui.screens.plan import PlanScreen  # noqa: E402
 from pickrt.tui.screens.recommendation import RecommendationScreen  # noqa: E402
-from tui_snapshot_app import APPLE_ARGV, make_app  # noqa: E402
-from tui_snapshot_app import enter_until, expect_screen  # noqa: E402
 
 
 def test_p_shows_the_plan_for_the_same_answers(catalog):

@@ -9,7 +9,7 @@ each match replaces that runtime's ``speed`` with the measured figures, its ``ba
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 _QUANT_TAIL = re.compile(r"[-_.](?:i?q\d[\w]*|f16|bf16|f32|fp8|awq|gptq|mlx|\d+bit)$", re.I)
 
@@ -25,7 +25,7 @@ def hardware_key(hw: Any) -> str:
     return f"CPU only: {cpu or 'unknown CPU'}"
 
 
-def model_key(label: Optional[str]) -> Optional[str]:
+def model_key(label: str | None) -> str | None:
     """``Qwen3-8B-Q4_K_M.gguf`` and ``qwen3-8b`` -> ``qwen3-8b`` (the quant and extension dropped)."""
     if not label:
         return None
@@ -59,13 +59,13 @@ def apply(advice: Any, hw: Any, wl: Any, measured: dict) -> None:
                 row.speed = sp
 
 
-def _num(v: Any) -> Optional[float]:
+def _num(v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
     return float(v) if 0 < v < 1e7 else None
 
 
-def _speed(old: Any, m: dict, users: int) -> Optional[Any]:
+def _speed(old: Any, m: dict, users: int) -> Any | None:
     decode = _num(m.get("decode_tps"))
     if decode is None:
         return None

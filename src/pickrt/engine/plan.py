@@ -19,8 +19,8 @@ is dropped: it is never the cheaper choice.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from pickrt.catalog import Catalog
 from pickrt.catalog.plain import Obj
@@ -49,19 +49,20 @@ class Candidate:
     flags: list[str]
     whatif: dict
     accel_gb: float
-    year: Optional[int]
-    cls: Optional[str]
-    gpu: Optional[str] = None
+    year: int | None
+    cls: str | None
+    gpu: str | None = None
     gpus: int = 0
     nodes: int = 1
-    apple: Optional[str] = None
-    memory_gb: Optional[float] = None
-    interconnect: Optional[str] = None
-    family: Optional[str] = None
+    apple: str | None = None
+    memory_gb: float | None = None
+    interconnect: str | None = None
+    family: str | None = None
 
     def hardware(self) -> Obj:
         return Obj(label=self.label, kind=self.kind, gpu=self.gpu, gpus=self.gpus, nodes=self.nodes, apple=self.apple,
-                   memory_gb=self.memory_gb, accelerator_memory_gb=round(self.accel_gb, 1), interconnect=self.interconnect,
+                   memory_gb=self.memory_gb, accelerator_memory_gb=round(self.accel_gb, 1),
+                   interconnect=self.interconnect,
                    year=self.year, hw_class=self.cls, flags=list(self.flags))
 
 
@@ -78,13 +79,13 @@ class Judged:
         return self.advice.recommendation
 
     @property
-    def decode_hi(self) -> Optional[float]:
+    def decode_hi(self) -> float | None:
         sp = self.rec.speed if self.rec is not None else None
         d = getattr(sp, "decode_tps", None) if sp is not None else None
         return d[1] if d else None
 
     @property
-    def decode_lo(self) -> Optional[float]:
+    def decode_lo(self) -> float | None:
         sp = self.rec.speed if self.rec is not None else None
         d = getattr(sp, "decode_tps", None) if sp is not None else None
         return d[0] if d else None
@@ -93,7 +94,7 @@ class Judged:
 # ---- candidates ------------------------------------------------------------------------------
 
 
-def _budget_allows(budget: Optional[str], kind: str, cls: Optional[str], gpus: int, nodes: int) -> bool:
+def _budget_allows(budget: str | None, kind: str, cls: str | None, gpus: int, nodes: int) -> bool:
     if budget in (None, "datacenter"):
         return True
     if budget == "desktop":
@@ -106,7 +107,7 @@ def _budget_allows(budget: Optional[str], kind: str, cls: Optional[str], gpus: i
     return True
 
 
-def _gpu_families(catalog: Catalog, budget: Optional[str]) -> list[list[Candidate]]:
+def _gpu_families(catalog: Catalog, budget: str | None) -> list[list[Candidate]]:
     fams = []
     for g in catalog.gpus:
         if not g.vram_gb:
@@ -134,7 +135,7 @@ def _gpu_families(catalog: Catalog, budget: Optional[str]) -> list[list[Candidat
     return fams
 
 
-def _apple_families(catalog: Catalog, budget: Optional[str]) -> list[list[Candidate]]:
+def _apple_families(catalog: Catalog, budget: str | None) -> list[list[Candidate]]:
     fams = []
     for chip in catalog.apple_chips:
         mems = sorted({m for b in chip.bins for m in b.memory_gb})
@@ -154,14 +155,15 @@ def _apple_families(catalog: Catalog, budget: Optional[str]) -> list[list[Candid
                     "apple", f"{k} x Apple {name}, {mem:g} GB (Thunderbolt 5)",
                     ["--apple", name, "--memory", f"{mem:g}", "--nodes", str(k), "--interconnect", "thunderbolt5"],
                     {"apple": name, "memory": float(mem), "nodes": k, "interconnect": "thunderbolt5"},
-                    float(mem) * k, chip.year, "apple", apple=name, memory_gb=float(mem), nodes=k, interconnect="thunderbolt5",
+                    float(mem) * k, chip.year, "apple", apple=name, memory_gb=float(mem), nodes=k,
+                    interconnect="thunderbolt5",
                     family=chip.name))
         if fam:
             fams.append(fam)
     return fams
 
 
-def _cpu_family(budget: Optional[str]) -> list[Candidate]:
+def _cpu_family(budget: str | None) -> list[Candidate]:
     out = []
     for ram in CPU_RAM_GB:
         if budget == "desktop" and ram > 256:
@@ -185,19 +187,20 @@ def _weights_floor_gb(wl: Workload) -> float:
 # ---- judging -----------------------------------------------------------------------------------
 
 
-def _judge(cand: Candidate, wl: Workload, catalog: Catalog, advise_fn: Callable, min_tps: Optional[float]) -> Judged:
+def _judge(cand: Candidate, wl: Workload, catalog: Catalog, advise_fn: Callable, min_tps: float | None) -> Judged:
     prof = whatif_profile(catalog, **cand.whatif)
     adv = advise_fn(prof, wl, catalog)
     return _verdict(cand, adv, min_tps)
 
 
-def _verdict(cand: Candidate, adv, min_tps: Optional[float]) -> Judged:
+def _verdict(cand: Candidate, adv, min_tps: float | None) -> Judged:
     j = Judged(cand, adv, False)
     rec, mf = adv.recommendation, adv.model_fit
     if rec is None:
         j.why_not = "no runtime can serve it"
     elif mf is None or not mf.fits:
-        j.why_not = (f"needs {mf.required_gb:.0f} GiB, {mf.available_gb:.0f} GiB usable" if mf else "its fit is unknown")
+        j.why_not = (f"needs {mf.required_gb:.0f} GiB, {mf.available_gb:.0f} GiB usable" if mf
+                     else "its fit is unknown")
     elif min_tps is not None and (j.decode_lo is None or j.decode_lo < min_tps):
         j.why_not = (f"about {j.decode_lo:g} tokens/s per user, below --min-tps {min_tps:g}" if j.decode_lo is not None
                      else "its speed is unknown, so --min-tps cannot be checked")
@@ -206,7 +209,7 @@ def _verdict(cand: Candidate, adv, min_tps: Optional[float]) -> Judged:
     return j
 
 
-def _family_first(fam: list[Candidate], floor: float, wl, catalog, advise_fn, min_tps) -> Optional[Judged]:
+def _family_first(fam: list[Candidate], floor: float, wl, catalog, advise_fn, min_tps) -> Judged | None:
     tried: list[str] = []
     for cand in fam:
         if cand.accel_gb < floor:
@@ -256,9 +259,9 @@ def _sort_key(j: Judged):
 # ---- the plan ------------------------------------------------------------------------------------
 
 
-def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: Optional[str] = None,
-         min_tps: Optional[float] = None, limit: Optional[int] = DEFAULT_LIMIT,
-         advise_fn: Optional[Callable] = None) -> Obj:
+def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: str | None = None,
+         min_tps: float | None = None, limit: int | None = DEFAULT_LIMIT,
+         advise_fn: Callable | None = None) -> Obj:
     """The plan document (see ``pickrt.plan_doc.Plan``). ``wl.model`` must be set."""
     if advise_fn is None:
         from pickrt.engine.advise import advise as advise_fn
@@ -278,7 +281,8 @@ def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: Optional[
     elif len(shown) < total:
         warnings.append(f"{total - len(shown)} more options not shown (--limit {limit}; --limit 0 shows all).")
     if any(j.decode_hi is None for j in shown):
-        warnings.append("Options without a speed estimate (unknown bandwidth) are kept but cannot be compared on speed.")
+        warnings.append("Options without a speed estimate (unknown bandwidth) are kept but cannot be compared "
+                        "on speed.")
     concurrency = _concurrency(shown[0], wl) if shown else None
     this = None
     if this_profile is not None:
@@ -289,14 +293,15 @@ def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: Optional[
 
 def _workload_out(wl: Workload, min_tps, budget) -> Obj:
     return Obj(traffic=wl.traffic, users=wl.users, quant=wl.quant, model=wl.model.label if wl.model else None,
-               context=wl.context, goal=wl.goal, needs=list(wl.needs), runtime=wl.runtime, min_tps=min_tps, budget=budget)
+               context=wl.context, goal=wl.goal, needs=list(wl.needs), runtime=wl.runtime, min_tps=min_tps,
+               budget=budget)
 
 
 def _rt_name(j: Judged) -> str:
     return j.rec.name if j.rec is not None else "?"
 
 
-def _option(j: Judged, nxt: Optional[Judged], wl: Workload) -> Obj:
+def _option(j: Judged, nxt: Judged | None, wl: Workload) -> Obj:
     rec, mf = j.rec, j.advice.model_fit
     why = [f"{j.cand.label} holds it with {rec.name}: {mf.required_gb:.1f} of {mf.available_gb:.1f} GiB ({mf.quant})"]
     if j.smaller:
@@ -372,7 +377,8 @@ def _this_candidate(profile, catalog) -> tuple[Candidate, list[list[Candidate]]]
         g = hw.gpus[0]
         n = len(hw.gpus) // max(1, hw.nodes)
         total = sum(x.vram_gb or 0 for x in hw.gpus)
-        cand = Candidate("gpu", hw.label + (f" x {hw.nodes} nodes" if hw.nodes > 1 else ""), [], {}, total, g.spec.year if g.spec else None,
+        label = hw.label + (f" x {hw.nodes} nodes" if hw.nodes > 1 else "")
+        cand = Candidate("gpu", label, [], {}, total, g.spec.year if g.spec else None,
                          g.cls, gpu=g.name, gpus=n, nodes=hw.nodes)
         ups = []
         if g.spec is not None:
@@ -385,14 +391,14 @@ def _this_candidate(profile, catalog) -> tuple[Candidate, list[list[Candidate]]]
     return cand, [[c for c in _cpu_family(None) if c.accel_gb > mem]]
 
 
-def _family(chip: Optional[str]) -> str:
+def _family(chip: str | None) -> str:
     from pickrt.engine.hardware import _chip_family
 
     return _chip_family(chip or "")
 
 
 def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged], *, advise_fn: Callable,
-                 min_tps: Optional[float] = None, budget: Optional[str] = None) -> Obj:
+                 min_tps: float | None = None, budget: str | None = None) -> Obj:
     cand, upgrade_fams = _this_candidate(profile, catalog)
     adv = advise_fn(profile, wl, catalog)
     j = _verdict(cand, adv, min_tps)
@@ -406,8 +412,9 @@ def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged],
         lacks.append("a runtime: no runtime in the catalog runs here"
                      + (f" ({first.name}: {first.reasons[0]})" if first is not None and first.reasons else ""))
     if mf is not None and not mf.fits:
-        lacks.append(f"memory: {wl.model.label} needs {mf.required_gb:.1f} GiB ({mf.quant}); {mf.available_gb:.1f} GiB usable"
-                     + (": it runs only by offloading layers to system RAM, several times slower" if mf.offload else ""))
+        off = ": it runs only by offloading layers to system RAM, several times slower" if mf.offload else ""
+        lacks.append(f"memory: {wl.model.label} needs {mf.required_gb:.1f} GiB ({mf.quant}); "
+                     f"{mf.available_gb:.1f} GiB usable{off}")
     elif mf is None and rec is not None:
         lacks.append("memory: unknown for this profile (give --memory / --vram)")
     if mf is not None and mf.fits and rec is not None and min_tps is not None and not j.serves:

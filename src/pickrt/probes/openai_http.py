@@ -13,7 +13,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 MAX_BODY = 1 << 20  # a JSON answer
@@ -52,7 +52,8 @@ def parse_base(url: str) -> Base:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        raise NotLoopback(f"{url!r}: {host or 'no host'} is not a loopback address (127.0.0.1, ::1, localhost)") from None
+        raise NotLoopback(f"{url!r}: {host or 'no host'} is not a loopback address "
+                          "(127.0.0.1, ::1, localhost)") from None
     if not ip.is_loopback:
         raise NotLoopback(f"{url!r}: {host} is not a loopback address; pickrt bench measures this machine only")
     try:
@@ -96,15 +97,15 @@ class Stream:
     """One streamed completion, timed on this side (monotonic seconds)."""
 
     t_start: float
-    t_first: Optional[float] = None
-    t_end: Optional[float] = None
+    t_first: float | None = None
+    t_end: float | None = None
     chunks: int = 0
     """Chunks that carried generated text (one token each on llama-server, vLLM, SGLang, Ollama)."""
     chars: int = 0
-    usage: Optional[dict] = None
-    timings: Optional[dict] = None
+    usage: dict | None = None
+    timings: dict | None = None
     """llama-server's own timings (prompt_n, prompt_ms, predicted_n, predicted_ms...), when it sends them."""
-    finish_reason: Optional[str] = None
+    finish_reason: str | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Optional
+from typing import Any
 
 
 def _wrap(s: str, indent: str = "    ") -> str:
@@ -17,7 +17,7 @@ def _tps(speed: Any) -> str:
     return f"~{d[0]:.0f}-{d[1]:.0f} tok/s per user"
 
 
-def _dep(dep: Optional[dict]) -> str:
+def _dep(dep: dict | None) -> str:
     if not dep:
         return ""
     get = dep.get if isinstance(dep, dict) else (lambda k, d=None: getattr(dep, k, d))
@@ -53,7 +53,8 @@ def render(p: Any) -> str:
         out.append("\nNo option in the catalog serves this workload.")
     for i, o in enumerate(p.options, 1):
         h, mf = o.hardware, o.model_fit
-        out.append(f"\n{i}. {h.label}: {o.runtime}, {mf.quant}, {mf.required_gb:.1f} of {mf.available_gb:.1f} GiB, {_tps(o.speed)}")
+        out.append(f"\n{i}. {h.label}: {o.runtime}, {mf.quant}, {mf.required_gb:.1f} of {mf.available_gb:.1f} GiB, "
+                   f"{_tps(o.speed)}")
         d = _dep(o.deployment)
         if d:
             out.append(_wrap(f"deployment: {d}"))
@@ -69,7 +70,9 @@ def render(p: Any) -> str:
     if t is not None:
         out.append(f"\nThis machine: {t.hardware}: " + ("serves it" if t.serves else "does not serve it"))
         if t.serves and t.model_fit is not None:
-            out.append(_wrap(f"with {t.runtime}: {t.model_fit.required_gb:.1f} of {t.model_fit.available_gb:.1f} GiB, {_tps(t.speed)}", "  "))
+            f = t.model_fit
+            line = f"with {t.runtime}: {f.required_gb:.1f} of {f.available_gb:.1f} GiB, {_tps(t.speed)}"
+            out.append(_wrap(line, "  "))
         for x in t.lacks:
             out.append(_wrap("- lacks " + x, "  "))
         if t.upgrade is not None:
