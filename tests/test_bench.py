@@ -212,3 +212,25 @@ def test_measured_override_replaces_only_matching_runtime(catalog):
     assert all(not (a.speed and a.speed.basis.startswith("measured")) for a in adv.alternatives)
     other = advise(whatif_profile(catalog, gpu="RTX 3090"), wl, catalog, measured=m)
     assert not other.recommendation.speed.basis.startswith("measured")
+
+
+def _overlay(root, slug: str, port: int):
+    from pickrt.catalog import load_catalog
+
+    d = root / "overlay"
+    (d / "runtimes").mkdir(parents=True, exist_ok=True)
+    (d / "runtimes" / f"{slug}.yaml").write_text(f"slug: {slug}\napi:\n  default_port: {port}\n")
+    return load_catalog([d])
+
+
+def test_finds_the_running_server_the_way_doctor_does(tmp_path, catalog):
+    with fake_server() as (port, h):
+        cat = _overlay(tmp_path, "vllm", port)
+        r = benchmark.run(cat, runtime="vllm", model="qwen3-8b", repeat=1, tokens=8, concurrency=2, timeout=20,
+                          profile=_cpu_profile(catalog))
+    assert r["endpoint"] == f"http://127.0.0.1:{port}" and r["runtime"] == "vllm"
+    assert r["runtime_found_by"] == "--runtime" and r["served_model"] == "qwen3-8b"
+    assert h.requests and r["measured"]["decode_tps"] > 0
+    # once it is gone, the same request says so instead of measuring anything else
+    with pytest.raises(benchmark.NothingAnswers, match="not running"):
+        benchmark.run(cat, runtime="vllm", repeat=1, tokens=8, concurrency=1, timeout=5, profile=_cpu_profile(catalog))

@@ -18,6 +18,7 @@ is dropped: it is never the cheaper choice.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -319,8 +320,22 @@ def _option(j: Judged, nxt: Judged | None, wl: Workload) -> Obj:
     runtime_why = [r for r in rec.reasons if f"{wl.model.label} fits" not in r]
     if runtime_why:
         why.append(f"{rec.name}: {runtime_why[0]}")
-    return Obj(hardware=j.cand.hardware(), runtime=rec.runtime, deployment=getattr(rec, "deployment", None),
+    return Obj(hardware=j.cand.hardware(), runtime=rec.runtime, deployment=_deployment(rec),
                model_fit=mf, speed=rec.speed, why=why)
+
+
+def _deployment(rec) -> dict | None:
+    """The advice's deployment as plain data (a dataclass, a record or a dict), or None."""
+    dep = getattr(rec, "deployment", None) if rec is not None else None
+    if dep is None:
+        return None
+    if dataclasses.is_dataclass(dep) and not isinstance(dep, type):
+        return dataclasses.asdict(dep)
+    if isinstance(dep, Obj):
+        from pickrt.catalog.plain import thaw
+
+        return thaw(dep, drop_none=False)
+    return dep if isinstance(dep, dict) else None
 
 
 def _contexts(wl: Workload) -> list[int]:
@@ -434,7 +449,7 @@ def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged],
                 upgrade = _upgrade(bigger[0], f"the smallest option that serves it: {bigger[0].cand.label}")
     concurrency = _concurrency(j, wl) if j.serves else None
     return Obj(hardware=cand.label, serves=j.serves, runtime=rec.runtime if rec else None,
-               deployment=getattr(rec, "deployment", None) if rec else None, model_fit=mf,
+               deployment=_deployment(rec), model_fit=mf,
                speed=rec.speed if rec else None, lacks=lacks, upgrade=upgrade, concurrency=concurrency)
 
 
