@@ -197,7 +197,7 @@ def _judge(cand: Candidate, wl: Workload, catalog: Catalog, advise_fn: Callable,
 def _verdict(cand: Candidate, adv, min_tps: float | None) -> Judged:
     j = Judged(cand, adv, False)
     rec, mf = adv.recommendation, adv.model_fit
-    if rec is None:
+    if rec is None and (mf is None or mf.fits):
         j.why_not = "no runtime can serve it"
     elif mf is None or not mf.fits:
         j.why_not = (f"needs {mf.required_gb:.0f} GiB, {mf.available_gb:.0f} GiB usable" if mf
