@@ -195,3 +195,13 @@ def test_budget_limits_the_hardware_class(catalog):
     assert all(o.hardware.hw_class not in ("datacenter", "workstation")
                and o.hardware.gpus <= 2 and o.hardware.nodes == 1
                for o in p.options)
+
+
+def test_why_names_the_next_bigger_option(catalog):
+    every, _ = _plan(catalog, limit=0, model="qwen3-32b", users=8, traffic="diverse")
+    some, _ = _plan(catalog, limit=4, model="qwen3-32b", users=8, traffic="diverse")
+    labels = [o.hardware.label for o in every.options]
+    for o in some.options:  # also the first Mac / CPU box shown beyond the limit
+        i = labels.index(o.hardware.label)
+        if i + 1 < len(labels):
+            assert any(f"next-bigger option, {labels[i + 1]} (" in w for w in o.why), (o.hardware.label, o.why)

@@ -30,8 +30,8 @@ from pickrt.engine.hardware import view, whatif_profile
 from pickrt.engine.workload import Workload
 
 GIB = 1024**3
-ORDER = ("accelerator memory (VRAM, unified memory of Macs, RAM of CPU-only boxes), then generation (older first): "
-         "pickrt has no sourced prices")
+ORDER = ("accelerator memory (VRAM, unified memory of Macs, RAM of CPU-only boxes), then fewer machines and cards, "
+         "then generation (older first): pickrt has no sourced prices")
 GPU_COUNTS = (1, 2, 4, 8)
 DC_NODES = (2, 4)  # 8-GPU datacenter nodes over InfiniBand
 MAC_NODES = (2, 4)  # Macs over Thunderbolt 5 (Exo)
@@ -254,7 +254,8 @@ def _vendor(j: Judged) -> str:
 
 
 def _sort_key(j: Judged):
-    return (j.cand.accel_gb, j.cand.year or 0, j.cand.nodes, j.cand.gpus, j.cand.label)
+    # equal memory: fewer machines and cards first (a chassis for 8 cards is a server), then the older
+    return (j.cand.accel_gb, j.cand.nodes, j.cand.gpus, j.cand.year or 0, j.cand.label)
 
 
 # ---- the plan ------------------------------------------------------------------------------------
@@ -274,7 +275,8 @@ def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: str | Non
     kept.sort(key=_sort_key)
     total = len(kept)
     shown = kept if not limit else _shown(kept, limit)
-    options = [_option(j, kept[i + 1] if i + 1 < len(kept) else None, wl) for i, j in enumerate(shown)]
+    at = {id(j): i for i, j in enumerate(kept)}
+    options = [_option(j, kept[at[id(j)] + 1] if at[id(j)] + 1 < len(kept) else None, wl) for j in shown]
     warnings = []
     if not kept:
         warnings.append(f"No machine in pickrt's catalog serves {wl.model.label} for this workload"
@@ -316,7 +318,9 @@ def _option(j: Judged, nxt: Judged | None, wl: Workload) -> Obj:
             r = b / a
             cmp = (f", about {r:.1f}x its decode speed" if r >= 1.15 else
                    ", no faster" if r < 1.05 else f", about {round((r - 1) * 100)}% faster")
-        why.append(f"chosen over the next-bigger option, {nxt.cand.label} ({nxt.cand.accel_gb:g} GB{cmp})")
+        caution = ": worth its price if speed matters" if a and b and b / a >= 3 else ""
+        why.append(f"first by pickrt's order before the next-bigger option, {nxt.cand.label} "
+                   f"({nxt.cand.accel_gb:g} GB{cmp}){caution}")
     runtime_why = [r for r in rec.reasons if f"{wl.model.label} fits" not in r]
     if runtime_why:
         why.append(f"{rec.name}: {runtime_why[0]}")
