@@ -234,3 +234,13 @@ def test_finds_the_running_server_the_way_doctor_does(tmp_path, catalog):
     # once it is gone, the same request says so instead of measuring anything else
     with pytest.raises(benchmark.NothingAnswers, match="not running"):
         benchmark.run(cat, runtime="vllm", repeat=1, tokens=8, concurrency=1, timeout=5, profile=_cpu_profile(catalog))
+
+
+def test_absurd_server_timings_are_not_taken(catalog):
+    from pickrt.probes.openai_http import Stream
+
+    st = Stream(t_start=0.0, t_first=0.01, t_end=0.5, chunks=20,
+                timings={"predicted_n": 20, "predicted_per_second": 1e300, "prompt_n": 50, "prompt_per_second": -5})
+    f = benchmark.single_figures(st)
+    assert f["decode_tps"] is None or f["decode_tps"] < 1e7
+    assert f["prefill_tps"] is None or 0 < f["prefill_tps"] < 1e7

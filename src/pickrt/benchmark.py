@@ -22,6 +22,7 @@ from pickrt.errors import InputError
 from pickrt.probes.openai_http import Base, HttpError, NotLoopback, Stream, get_json, parse_base, stream_completion
 
 PROMPT_WORDS = 240
+MAX_TPS = 1e7  # tokens/s beyond this are a server's nonsense, not a measurement
 _WORDS = ("the river carries small stones past the old mill while farmers count sheep near quiet hills and "
           "children read about distant stars under a lamp").split()
 CHAT = "/v1/chat/completions"
@@ -181,6 +182,9 @@ def single_figures(st: Stream) -> dict:
         out["prefill_tps"] = out["prompt_tokens"] / out["ttft_s"]
     if n and st.t_end and st.t_end > st.t_start:
         out["single_stream_tps"] = n / (st.t_end - st.t_start)
+    for k in ("prefill_tps", "decode_tps", "single_stream_tps"):  # a server's numbers, bounded
+        if out[k] is not None and not 0 < out[k] < MAX_TPS:
+            out[k] = None
     return out
 
 
