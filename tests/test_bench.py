@@ -244,3 +244,16 @@ def test_absurd_server_timings_are_not_taken(catalog):
     f = benchmark.single_figures(st)
     assert f["decode_tps"] is None or f["decode_tps"] < 1e7
     assert f["prefill_tps"] is None or 0 < f["prefill_tps"] < 1e7
+
+
+def test_the_e2e_tiny_gguf_is_servable_by_llama_cpp(capsys, tmp_path):
+    """bench's e2e compares with llama-cpp's estimate for the tiny F32 GGUF: it must not be rejected."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "e2e"))
+    import tiny_gguf
+
+    from pickrt.cli import main
+
+    path = tiny_gguf.write(tmp_path / "tiny.gguf")
+    assert main(["--json", "--cpu-only", "--memory", "8", "--runtime", "llama-cpp", "--model", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["recommendation"]["runtime"] == "llama-cpp", doc["warnings"]
