@@ -205,3 +205,13 @@ def test_why_names_the_next_bigger_option(catalog):
         i = labels.index(o.hardware.label)
         if i + 1 < len(labels):
             assert any(f"next-bigger option, {labels[i + 1]} (" in w for w in o.why), (o.hardware.label, o.why)
+
+
+@pytest.mark.parametrize("case", [dict(model="llama-3.1-70b", users=32),
+                                  dict(model="gemma-3-27b", users=16, context=65536),
+                                  dict(model="deepseek-v3", users=4)], ids=lambda c: c["model"])
+def test_pruning_never_drops_an_option(catalog, case):
+    w = build_workload(catalog, **case)
+    fast = [o.hardware.label for o in plan(w, catalog, limit=0).options]
+    slow = [o.hardware.label for o in plan(w, catalog, limit=0, prune=False).options]
+    assert fast == slow

@@ -37,6 +37,7 @@ DC_NODES = (2, 4)  # 8-GPU datacenter nodes over InfiniBand
 MAC_NODES = (2, 4)  # Macs over Thunderbolt 5 (Exo)
 CPU_RAM_GB = (8, 16, 32, 64, 128, 256, 384, 512, 768, 1024, 1536)
 MIN_BITS = 3.5  # pruning only: no 4-bit-class quant is smaller than this
+MIN_KV_BYTES = 0.5  # pruning only: a 4-bit KV cache (q4_0 is 0.5625 bytes per value)
 BUDGETS = ("desktop", "workstation", "datacenter")
 DEFAULT_LIMIT = 10
 KV_Q8_BYTES = 1.0625  # q8_0: 34 bytes per 32 values (vLLM's fp8 cache is 1.0: this is the conservative one)
@@ -185,6 +186,16 @@ def _weights_floor_gb(wl: Workload) -> float:
     return ref.spec.params_b * 1e9 * bits / 8 / GIB
 
 
+def _floor_gb(wl: Workload) -> float:
+    """Weights plus every user's KV cache at 4 bits per value (no runtime's cache is smaller): pruning only."""
+    if wl.model is None:
+        return 0.0
+    spec = wl.model.spec
+    ctx = min(wl.context, spec.max_context) if spec.max_context else wl.context
+    kv = kv_bytes_per_sequence(spec, ctx, MIN_KV_BYTES) * wl.users / GIB
+    return _weights_floor_gb(wl) + kv
+
+
 # ---- judging -----------------------------------------------------------------------------------
 
 
@@ -214,7 +225,7 @@ def _family_first(fam: list[Candidate], floor: float, wl, catalog, advise_fn, mi
     tried: list[str] = []
     for cand in fam:
         if cand.accel_gb < floor:
-            tried.append(f"{cand.label}: {cand.accel_gb:g} GB cannot hold the weights")
+            tried.append(f"{cand.label}: {cand.accel_gb:g} GB cannot hold the weights and KV cache")
             continue
         j = _judge(cand, wl, catalog, advise_fn, min_tps)
         if j.serves:
@@ -263,12 +274,14 @@ def _sort_key(j: Judged):
 
 def plan(wl: Workload, catalog: Catalog, *, this_profile=None, budget: str | None = None,
          min_tps: float | None = None, limit: int | None = DEFAULT_LIMIT,
-         advise_fn: Callable | None = None) -> Obj:
-    """The plan document (see ``pickrt.plan_doc.Plan``). ``wl.model`` must be set."""
+         advise_fn: Callable | None = None, prune: bool = True) -> Obj:
+    """The plan document (see ``pickrt.plan_doc.Plan``). ``wl.model`` must be set.
+
+    ``prune=False`` advises every size up to the first that serves (for tests: same options, slower)."""
     if advise_fn is None:
         from pickrt.engine.advise import advise as advise_fn
     assert wl.model is not None, "plan needs a model"
-    floor = _weights_floor_gb(wl)
+    floor = _floor_gb(wl) if prune else 0.0
     fams = _gpu_families(catalog, budget) + _apple_families(catalog, budget) + [_cpu_family(budget)]
     found = [j for j in (_family_first(f, floor, wl, catalog, advise_fn, min_tps) for f in fams) if j is not None]
     kept = [b for b in found if not any(_dominated(a, b) for a in found)]
@@ -440,7 +453,7 @@ def this_machine(profile, wl: Workload, catalog: Catalog, options: list[Judged],
         lacks.append(f"bandwidth: {j.why_not}")
     upgrade = None
     if not j.serves:
-        floor = _weights_floor_gb(wl)
+        floor = _floor_gb(wl)
         for fam in upgrade_fams:
             u = _family_first(fam, floor, wl, catalog, advise_fn, min_tps)
             if u is not None:
