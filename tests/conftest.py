@@ -11,6 +11,12 @@ def _isolated(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
     monkeypatch.setenv("PICKRT_NO_DOCTOR", "1")
     monkeypatch.delenv("PICKRT_KNOWLEDGE", raising=False)
+    # Local model stores (HF cache, Ollama, LM Studio) live under an empty private HOME.
+    home = tmp_path_factory.getbasetemp() / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("HF_HUB_CACHE", "HF_HOME", "OLLAMA_MODELS"):
+        monkeypatch.delenv(var, raising=False)
     yield
 
 

@@ -137,7 +137,7 @@ def test_knowledge_show(capsys):
 def test_cache_is_used_and_keyed_by_content(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
     a = load_catalog(use_user_overlay=False)
-    assert list((tmp_path / "c" / "pickrt").glob("catalog-*.pickle"))
+    assert list((tmp_path / "c" / "pickrt").glob("catalog-*.json"))
     b = load_catalog(use_user_overlay=False)
     assert list(a.runtimes) == list(b.runtimes)
     d = _overlay(tmp_path, "ollama.yaml", "slug: ollama\napi: {default_port: 1111}\n")

@@ -457,3 +457,35 @@ def test_app_bundles(tmp_path, clean_env):
     assert found["ollama"].installed and found["ollama"].version == "0.12.3"
     assert found["ollama"].where == str(apps / "Ollama.app")
     assert not found["lm-studio"].installed
+
+
+def test_llama_server_found_on_its_announced_port(tmp_path, clean_env):
+    """llama-server's default moves from 8080 to 9931 (llama.cpp PR #26508): doctor probes both."""
+    with openai_server(ids=["Qwen3-8B-Q4_K_M.gguf"]) as srv:
+        base = _shipped()
+        spare = closed_port()
+        moved = {s: spare for s, rt in base.runtimes.items() if rt.api.default_port}
+        overlay = write_overlay(tmp_path / "overlay", moved)
+        (overlay / "runtimes" / "llama-cpp.yaml").write_text(
+            f"slug: llama-cpp\napi:\n  default_port: {spare}\n  other_ports: [{srv.port}]\n")
+        cat = load_catalog(overlays=[overlay], use_user_overlay=False, use_cache=False)
+        report = run_doctor(cat)
+    row = _row(report, "llama-cpp")
+    assert row["running"] is True and f":{srv.port}" in row["endpoint"]
+    assert row["models"] == ["Qwen3-8B-Q4_K_M.gguf"]
+    # a port only announced for one runtime is not reported as taken when nothing of it answers there
+    assert not any(f"port {srv.port}" in w for w in report["warnings"])
+
+
+def test_other_port_refused_reads_as_both_ports(tmp_path, clean_env):
+    base = _shipped()
+    spare = closed_port()
+    spare2 = next(p for p in iter(closed_port, None) if p != spare)
+    moved = {s: spare for s, rt in base.runtimes.items() if rt.api.default_port}
+    overlay = write_overlay(tmp_path / "overlay", moved)
+    (overlay / "runtimes" / "llama-cpp.yaml").write_text(
+        f"slug: llama-cpp\napi:\n  default_port: {spare}\n  other_ports: [{spare2}]\n")
+    cat = load_catalog(overlays=[overlay], use_user_overlay=False, use_cache=False)
+    row = _row(run_doctor(cat), "llama-cpp")
+    assert row["running"] is False
+    assert f":{spare}" in row["detail"] and f":{spare2}" in row["detail"]

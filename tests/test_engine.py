@@ -64,6 +64,11 @@ def test_rule_examples(capsys, catalog, rule_id, ex):
         assert rec not in ex.expect_not_recommend
     for slug in ex.expect_rejected or []:
         assert slug in {r["runtime"] for r in doc["rejected"]}
+    said = doc["warnings"] + (doc["recommendation"]["operator_notes"] if doc["recommendation"] else [])
+    if ex.expect_warning:
+        assert any(ex.expect_warning in w for w in said), (rule_id, said)
+    if ex.expect_no_warning:
+        assert not any(ex.expect_no_warning in w for w in said), (rule_id, said)
 
 
 # ---- principles on hardware the public scenarios do not name ------------------------------------

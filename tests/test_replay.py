@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pickrt.detect import apply_cuda_visible_devices, build_profile, detect_host, detect_replay, merge_gpu_lists
-from pickrt.probes.replay import MANIFEST, load_dir, record_dir
+from pickrt.probes.replay import RecordError, MANIFEST, load_dir, record_dir
 from pickrt.probes.runner import PROBE_FILES, ProbeResult
 from pickrt.profile import Profile as ProfileModel  # the schema: detection's output must validate
 from pickrt.profile_plain import GPU, Profile
@@ -117,7 +117,8 @@ def test_m5_max_laptop(m5_max: Path) -> None:
     assert p.apple is not None
     assert p.apple.chip == "Apple M5 Max"
     assert p.apple.memory_gb == 128.0 and p.memory_gb == 128.0
-    assert p.apple.gpu_usable_gb == 96.0  # 3/4 of 128 GiB
+    assert p.apple.gpu_usable_gb is None  # macOS reports no live limit: the engine applies the catalog's share
+    assert p.apple.machine_model == "Mac17,6"
     assert p.apple.rosetta is False and p.apple.virtual is False
     assert p.cpu.cores == 18
     assert p.gpus == []  # the Apple GPU lives in `apple`, not in `gpus`
@@ -131,7 +132,7 @@ def test_m3_max_with_displays_and_wired_limit(tmp_path: Path) -> None:
     p = detect_replay(str(folder))
     assert p.apple is not None
     assert (p.apple.chip, p.apple.gpu_cores, p.apple.memory_gb) == ("Apple M3 Max", 40, 36.0)
-    assert p.apple.gpu_usable_gb == 24.0  # 2/3 of 36 GiB
+    assert p.apple.gpu_usable_gb is None  # no iogpu.wired_limit_mb: the default share is catalog data
     assert p.cpu.model == "Apple M3 Max" and {"neon", "bf16", "i8mm"} <= set(p.cpu.flags)
     (folder / "sysctl.txt").write_text(sysctl + "iogpu.wired_limit_mb: 32768\n")
     assert detect_replay(str(folder)).apple.gpu_usable_gb == 32.0  # the sysctl override wins
@@ -319,19 +320,29 @@ def test_record_then_replay_round_trips(h100_server: Path, tmp_path: Path) -> No
     after = detect_replay(str(out))
     assert without_probes(after) == without_probes(before)
     assert probe(after, "proc-meminfo").status == "timeout"  # not "missing": the manifest remembers
-    assert (out / "nvidia-smi-q.txt").read_bytes() == (h100_server / "nvidia-smi-q.txt").read_bytes()
+    assert (out / "nvidia-smi-q.txt").read_bytes() != (h100_server / "nvidia-smi-q.txt").read_bytes()  # redacted
+    raw = tmp_path / "raw"
+    record_dir(original, raw, redact=False)
+    assert (raw / "nvidia-smi-q.txt").read_bytes() == (h100_server / "nvidia-smi-q.txt").read_bytes()
 
 
-def test_record_removes_stale_files_and_writes_atomically(tmp_path: Path) -> None:
+def test_record_replaces_a_recording_whole_and_refuses_other_folders(tmp_path: Path) -> None:
     out = tmp_path / "rec"
     out.mkdir()
     (out / "nvidia-smi-q-x.xml").write_text("<old/>")
     (out / "notes.md").write_text("mine")
-    record_dir({"uname": ProbeResult("uname", "ok", "Linux x86_64\n"),
-                "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "missing", detail="not found")}, out)
+    results = {"uname": ProbeResult("uname", "ok", "Linux x86_64\n"),
+               "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "missing", detail="not found")}
+    with pytest.raises(RecordError, match="not a pickrt recording"):
+        record_dir(results, out)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.md", "nvidia-smi-q-x.xml"]  # untouched
+    (out / "notes.md").unlink()
+    (out / "nvidia-smi-q-x.xml").unlink()
+    record_dir({**results, "nvidia-smi-q-x": ProbeResult("nvidia-smi-q-x", "ok", "<old/>")}, out)  # empty: fine
+    assert (out / "nvidia-smi-q-x.xml").exists()
+    record_dir(results, out)  # an earlier recording: replaced as a whole
     assert not (out / "nvidia-smi-q-x.xml").exists()
-    assert (out / "notes.md").read_text() == "mine"  # files that are not probe outputs are left alone
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert json.loads((out / MANIFEST).read_text())["nvidia-smi-q-x"]["status"] == "missing"
 
 
@@ -364,7 +375,7 @@ def test_profile_json_round_trip_and_render(fixture: str, request: pytest.Fixtur
     text = render(p)
     assert "System:" in text and "Not found:" in text
     if fixture == "m5_max":
-        assert "Apple M5 Max" in text and "96 GiB usable by the GPU" in text
+        assert "Apple M5 Max" in text and "128 GiB unified memory" in text
     else:
         assert text.count("NVIDIA H100 80GB HBM3") == 8
 

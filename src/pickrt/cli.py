@@ -12,6 +12,7 @@ import sys
 from typing import Optional, Sequence
 
 from pickrt import __version__
+from pickrt import bounds as _B
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError, NoRuntimeError
 
 SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge", "plan", "bench")
@@ -30,44 +31,83 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(msg: str, code: int = EXIT_BAD_INPUT) -> "NoReturn":  # noqa: F821
-    sys.stderr.write(msg.rstrip().replace("\n", " ") + "\n")
+    from pickrt.render.terminal import clean_line
+
+    sys.stderr.write(clean_line(msg.rstrip()) + "\n")
     raise SystemExit(code)
 
 
-def _positive_int(name: str):
+def _write_text(text: str) -> None:
+    """Text output (not JSON): outside data in it cannot reach the terminal as control sequences."""
+    from pickrt.render.terminal import clean
+
+    sys.stdout.write(clean(text))
+
+
+def _positive_int(name: str, hi: int):
     def conv(s: str) -> int:
+        from pickrt.bounds import BoundError, clip, whole
+
         try:
-            v = int(s)
+            v = int(s.strip()) if len(s) <= 100 else None
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} takes a whole number, not {s!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {v}")
-        return v
+            v = None
+        if v is None:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number from 1 to {hi}, not {clip(s)}") from None
+        try:
+            return whole(name, v, 1, hi)
+        except BoundError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return conv
+
+
+def _bounded_float(name: str, hi: float, unit: str = " of GiB"):
+    def conv(s: str) -> float:
+        from pickrt.bounds import BoundError, clip, number
+
+        try:
+            v = float(s) if len(s) <= 100 else None
+        except ValueError:
+            v = None
+        if v is None:
+            raise argparse.ArgumentTypeError(f"{name} takes a number{unit}, not {clip(s)}") from None
+        try:
+            return number(name, v, 0.0, hi, unit=unit)
+        except BoundError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     return conv
 
 
 def _positive_float(name: str):
-    def conv(s: str) -> float:
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} takes a number of GiB, not {s!r}") from None
-        if not (v > 0) or v > 1e6:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number of GiB, not {s}")
-        return v
+    from pickrt.bounds import MAX_GB
+
+    return _bounded_float(name, MAX_GB)
+
+
+def _nonempty(name: str):
+    def conv(s: str) -> str:
+        from pickrt.bounds import MAX_TEXT, clip
+
+        if not s.strip():
+            raise argparse.ArgumentTypeError(f"{name} needs a value, not an empty string")
+        if len(s) > MAX_TEXT:
+            raise argparse.ArgumentTypeError(f"{name} takes at most {MAX_TEXT} characters, not {clip(s)}")
+        return s
     return conv
 
 
 def _add_work_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the work")
     g.add_argument("--traffic", choices=TRAFFIC, default="chat", help="traffic shape (default: chat, one person)")
-    g.add_argument("--users", type=_positive_int("--users"), default=1, metavar="N", help="concurrent users / in-flight requests (default 1)")
+    g.add_argument("--users", type=_positive_int("--users", _B.MAX_USERS), default=1, metavar="N", help="concurrent users / in-flight requests (default 1)")
     g.add_argument("--quant", default="any", metavar="Q",
                    help="format (any, gguf, exl2, exl3, awq, gptq, fp8, nvfp4, mxfp4, mlx, bf16) or a precise type "
                         "(q4_k_m, q8_0, f16, exl2:4.65, mlx-4bit, ...); default any")
-    g.add_argument("--model", metavar="M", help="a known model (llama-3.1-8b, qwen3-32b, gpt-oss-20b, ...), a size (8b, 70b), "
-                                                "a .gguf file or a Hugging Face model folder")
-    g.add_argument("--context", type=_positive_int("--context"), default=8192, metavar="N", help="tokens per request (default 8192)")
+    g.add_argument("--model", metavar="M", type=_nonempty("--model"),
+                   help="a model by id, HF repo id, Ollama tag or GGUF file name (qwen3:8b, Qwen/Qwen3.5-27B, "
+                        "Qwen3-8B-Q4_K_M.gguf); one already in the HF cache, Ollama or LM Studio; "
+                        "a size (8b, 70b); a .gguf file or a Hugging Face model folder")
+    g.add_argument("--context", type=_positive_int("--context", _B.MAX_CONTEXT), default=8192, metavar="N", help="tokens per request (default 8192)")
     g.add_argument("--goal", choices=GOALS, default=None, help="easy (default for one user) | throughput (default for many) | latency")
     g.add_argument("--need", action="append", choices=NEEDS, default=[], metavar="NEED",
                    help="repeatable: " + ", ".join(NEEDS))
@@ -77,16 +117,19 @@ def _add_work_options(p: argparse.ArgumentParser) -> None:
 
 def _add_hw_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the hardware (what-if; default: detect this machine)")
-    g.add_argument("--hardware", metavar="FILE", help="a profile (YAML or JSON, as printed by `pickrt detect --json`)")
-    g.add_argument("--gpu", metavar="NAME", help='a GPU, e.g. "RTX 4090", "H100 SXM", "MI300X", "Arc B580"')
-    g.add_argument("--gpus", type=_positive_int("--gpus"), metavar="N", help="GPUs per machine")
+    g.add_argument("--hardware", metavar="FILE", type=_nonempty("--hardware"), help="a profile (YAML or JSON, as printed by `pickrt detect --json`)")
+    g.add_argument("--gpu", metavar="NAME", type=_nonempty("--gpu"), help='a GPU, e.g. "RTX 4090", "H100 SXM", "MI300X", "Arc B580"')
+    g.add_argument("--gpus", type=_positive_int("--gpus", _B.MAX_GPUS_PER_NODE), metavar="N", help="GPUs per machine")
     g.add_argument("--vram", type=_positive_float("--vram"), metavar="GB", help="VRAM per GPU in GiB (for a GPU the catalog does not know)")
-    g.add_argument("--apple", metavar="CHIP", help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core"')
+    g.add_argument("--apple", metavar="CHIP", type=_nonempty("--apple"), help='an Apple chip, e.g. "M3 Max" or "M3 Max 40-core"')
     g.add_argument("--memory", type=_positive_float("--memory"), metavar="GB", help="system or unified memory in GiB")
     g.add_argument("--os", choices=OSES, help="operating system")
     g.add_argument("--cpu-only", action="store_true", help="no usable GPU")
-    g.add_argument("--nodes", type=_positive_int("--nodes"), metavar="N", help="machines (each with --gpus GPUs)")
+    g.add_argument("--nodes", type=_positive_int("--nodes", _B.MAX_NODES), metavar="N", help="machines (each with --gpus GPUs)")
     g.add_argument("--interconnect", choices=INTERCONNECTS, help="how the machines are connected")
+    g.add_argument("--cluster", action="store_true",
+                   help="when detecting this machine, also ask cluster tools (kubectl, ray, scontrol, sinfo), "
+                        "which contact the cluster's servers; off by default")
 
 
 def _advise_parser() -> argparse.ArgumentParser:
@@ -160,7 +203,7 @@ def _profile(a: argparse.Namespace, catalog, *, allow_detect: bool = True):
         ), False
     from pickrt.detect import detect_host
 
-    return detect_host(), True
+    return detect_host(cluster=bool(getattr(a, "cluster", False))), True
 
 
 def _workload(a: argparse.Namespace, catalog):
@@ -222,7 +265,7 @@ def _cmd_advise(argv: list[str]) -> int:
     else:
         from pickrt.render.text import render
 
-        sys.stdout.write(render(adv))
+        _write_text(render(adv))
     return EXIT_OK if adv.recommendation is not None else EXIT_NO_RUNTIME
 
 
@@ -232,27 +275,46 @@ def _cmd_advise(argv: list[str]) -> int:
 def _cmd_detect(argv: list[str]) -> int:
     p = _Parser(prog="pickrt detect", description="Hardware profile of this machine (or of a recorded one).")
     p.add_argument("--json", action="store_true", help="print the profile as JSON (loads unchanged with --hardware)")
-    p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR (attach it to a bug report)")
+    p.add_argument("--record", metavar="DIR", help="also write every probe's raw output to DIR, a new or empty folder "
+                                                   "or an earlier recording (attach it to a bug report)")
+    p.add_argument("--no-redact", action="store_true",
+                   help="with --record: keep serials, UUIDs, addresses, host/user names and GPU processes")
     p.add_argument("--replay", metavar="DIR", help="build the profile from a recorded DIR instead of this machine")
-    p.add_argument("--timeout", type=float, default=2.0, help="seconds each probe may take (default 2)")
+    p.add_argument("--cluster", action="store_true",
+                   help="also ask cluster tools (kubectl, ray, scontrol, sinfo), which contact the cluster's "
+                        "servers; off by default")
+    p.add_argument("--timeout", type=_bounded_float("--timeout", _B.MAX_TIMEOUT, " of seconds"), default=2.0,
+                   help=f"seconds each probe may take (default 2, at most {_B.MAX_TIMEOUT:g})")
     a = p.parse_args(argv)
     from pickrt import detect
 
     if a.replay:
         if not os.path.isdir(a.replay):
             raise InputError(f"--replay: {a.replay}: not a directory")
+        from pickrt.probes.replay import MANIFEST
+        from pickrt.probes.runner import ALL_FILES
+
+        if not any(os.path.lexists(os.path.join(a.replay, f)) for f in (MANIFEST, *ALL_FILES.values())):
+            raise InputError(f"--replay: {a.replay}: no recording here (no {MANIFEST} and no probe output such as "
+                             "uname.txt or nvidia-smi-q-x.xml; make one with `pickrt detect --record DIR`)")
         prof = detect.detect_replay(a.replay)
         results = None
     else:
         if a.record:
-            results = detect.collect_host(timeout=a.timeout)
+            results = detect.collect_host(timeout=a.timeout, cluster=a.cluster)
             prof = detect.build_profile(results)
         else:
-            prof = detect.detect_host(timeout=a.timeout)
+            prof = detect.detect_host(timeout=a.timeout, cluster=a.cluster)
     if a.record:
-        from pickrt.probes.replay import load_dir, record_dir
+        from pickrt.probes.replay import RecordError, load_dir, record_dir
 
-        record_dir(results if results is not None else load_dir(a.replay), a.record)
+        try:
+            record_dir(results if results is not None else load_dir(a.replay), a.record, redact=not a.no_redact)
+        except RecordError as e:
+            raise InputError(f"--record: {e}") from None
+        kept = "unredacted (--no-redact)" if a.no_redact else (
+            "serials, UUIDs, addresses, host/user names and GPU processes redacted")
+        sys.stderr.write(f"raw probe outputs written to {a.record} ({kept})\n")
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -260,9 +322,7 @@ def _cmd_detect(argv: list[str]) -> int:
     else:
         from pickrt.render.detect_text import render
 
-        sys.stdout.write(render(prof))
-        if a.record:
-            sys.stderr.write(f"raw probe outputs written to {a.record}\n")
+        _write_text(render(prof))
     return EXIT_OK
 
 
@@ -280,7 +340,7 @@ def _cmd_guide(argv: list[str]) -> int:
 
     prof, host = _profile(a, catalog)
     text = guide_for(prof, wl, catalog, os_name=a.os, local=local_findings(catalog) if host else None)
-    sys.stdout.write(text)
+    _write_text(text)
     return EXIT_OK
 
 
@@ -301,7 +361,7 @@ def _cmd_doctor(argv: list[str]) -> int:
 
         sys.stdout.write(json.dumps(rep, indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(rep))
+        _write_text(render_table(rep))
     return EXIT_OK
 
 
@@ -320,7 +380,7 @@ def _cmd_knowledge(argv: list[str]) -> int:
     ck.add_argument("dir", nargs="?")
     gp = sub.add_parser("gpus", help="GPUs pickrt knows (names for --gpu)")
     gp.add_argument("--json", action="store_true")
-    md = sub.add_parser("models", help="reference models (names for --model)")
+    md = sub.add_parser("models", help="reference models and the models already on this machine (names for --model)")
     md.add_argument("--json", action="store_true")
     for sp in (ls, sh, gp, md):
         sp.add_argument("--knowledge", action="append", default=[], metavar="DIR")
@@ -328,8 +388,8 @@ def _cmd_knowledge(argv: list[str]) -> int:
     from pickrt import knowledge_cmd
 
     if a.action is None:
-        p.print_help()
-        return EXIT_BAD_INPUT
+        raise InputError("knowledge: choose an action: list, show SLUG, check [DIR], gpus or models "
+                         "(`pickrt knowledge --help`)")
     return knowledge_cmd.run(a)
 
 

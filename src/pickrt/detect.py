@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from pickrt.probes.runner import ProbeResult
 from pickrt.profile_plain import CPU, GPU, Apple, Cluster, Mig, MigInstance, Probe, Profile
-from pickrt.unified import apple_gpu_usable_gb
+from pickrt.unified import wired_limit_gb
 
 GIB = float(2**30)
 
@@ -472,7 +472,8 @@ def _mac(results: Mapping[str, ProbeResult], arch: Optional[str], notes: _Notes)
     chip = hw.get("chip") or facts.get("chip")
     if chip is None and apple_gpu and (apple_gpu.get("name") or "").startswith("Apple M"):
         chip = apple_gpu["name"]
-    silicon = bool(facts.get("arm64") or (chip and chip.startswith("Apple M")) or (apple_gpu and apple_gpu.get("cores")))
+    silicon = bool(facts.get("arm64") or facts.get("rosetta") or (chip and chip.startswith("Apple M"))
+                   or (apple_gpu and apple_gpu.get("cores")))
     virtual = bool(facts.get("virtual") or hw.get("virtual") or any(g.get("paravirtual") for g in displays))
     rosetta = bool(facts.get("rosetta") or (facts.get("arm64") and arch == "x86_64"))
 
@@ -484,9 +485,10 @@ def _mac(results: Mapping[str, ProbeResult], arch: Optional[str], notes: _Notes)
             chip=chip,
             gpu_cores=apple_gpu.get("cores") if apple_gpu else None,
             memory_gb=memory_gb,
-            gpu_usable_gb=apple_gpu_usable_gb(memory_gb, facts.get("wired_limit_mb")),
+            gpu_usable_gb=wired_limit_gb(facts.get("wired_limit_mb")),  # live limit only; the default share is catalog data
             rosetta=rosetta,
             virtual=virtual,
+            machine_model=hw.get("machine_model") or facts.get("model"),
         )
         if rosetta:
             notes.add("sysctl", "running under Rosetta 2 (x86_64 translation on Apple Silicon)")
@@ -589,15 +591,18 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
 
     cluster = _cluster(results, notes)
 
+    from pickrt.bounds import clamp_detected, clamp_sizes
+
+    gpus, cluster = clamp_detected(gpus, cluster, notes.add)
     probes: list[Probe] = []
     for name, res in results.items():
         status = res.status if res.status in ("ok", "missing", "timeout", "error") else "error"
         parts = [p for p in ([res.detail] if res.detail else []) + notes.notes.get(name, []) if p]
         # replayed files carry "replayed <file>": keep it short
-        detail = "; ".join(dict.fromkeys(parts)) or None
+        detail = "; ".join(dict.fromkeys(str(p) for p in parts))[:MAX_DETAIL] or None
         probes.append(Probe(name=name, status=status, detail=detail))  # type: ignore[arg-type]
 
-    return Profile(
+    return clamp_sizes(Profile(
         os=os_name,  # type: ignore[arg-type]
         arch=arch,
         cpu=cpu,
@@ -608,21 +613,27 @@ def build_profile(results: Mapping[str, ProbeResult]) -> Profile:
         apple=apple,
         cluster=cluster,
         probes=probes,
-    )
+    ))
 
 
-def collect_host(timeout: float = 2.0) -> dict[str, ProbeResult]:
+MAX_DETAIL = 2000
+"""Characters of one probe's detail in a profile (pickrt.bounds.MAX_DETAIL is the file bound)."""
+
+
+def collect_host(timeout: float = 2.0, cluster: bool = False) -> dict[str, ProbeResult]:
     """Run this machine's probes (see ``probes.host.collect``); for ``--record``."""
     from pickrt.probes.host import collect
 
-    return collect(timeout=timeout)
+    return collect(timeout=timeout, cluster=cluster)
 
 
-def detect_host(timeout: float = 2.0) -> Profile:
-    """Probe this machine (all probes concurrently, about ``timeout`` s at most) and build its profile."""
+def detect_host(timeout: float = 2.0, cluster: bool = False) -> Profile:
+    """Probe this machine (all probes concurrently, about ``timeout`` s at most) and build its profile.
+
+    Cluster tools, which contact other machines, run only with ``cluster``."""
     from pickrt.probes.host import collect
 
-    return build_profile(collect(timeout=timeout))
+    return build_profile(collect(timeout=timeout, cluster=cluster))
 
 
 def detect_replay(path: str) -> Profile:

@@ -5,9 +5,17 @@ All ``*_gb`` fields are GiB (2**30 bytes).
 """
 
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pickrt import bounds as _B
+
+# Every number and size from a profile file has a bound (pickrt.bounds): NaN, inf, 1e308 and
+# negative sizes are bad input, and counts cannot make the engine build millions of records.
+GiB = Annotated[float, Field(gt=0, le=_B.MAX_GB, allow_inf_nan=False)]
+Name = Annotated[str, Field(max_length=_B.MAX_TEXT)]
+Threads = Annotated[int, Field(ge=1, le=_B.MAX_CPU_THREADS)]
 
 Vendor = Literal["nvidia", "amd", "intel", "apple", "other"]
 OSName = Literal["linux", "macos", "windows"]
@@ -21,78 +29,83 @@ class _Model(BaseModel):
 
 
 class MigInstance(_Model):
-    profile: Optional[str] = None
-    memory_gb: Optional[float] = None
+    profile: Optional[Name] = None
+    memory_gb: Optional[GiB] = None
 
 
 class Mig(_Model):
     enabled: bool = True
-    instances: list[MigInstance] = Field(default_factory=list)
+    instances: list[MigInstance] = Field(default_factory=list, max_length=_B.MAX_LIST)
 
 
 class GPU(_Model):
     vendor: Vendor
-    name: Optional[str] = None
-    vram_gb: Optional[float] = None
-    compute_capability: Optional[str] = None
-    gfx_target: Optional[str] = None
-    driver: Optional[str] = None
-    cuda_version: Optional[str] = None
+    name: Optional[Name] = None
+    vram_gb: Optional[GiB] = None
+    compute_capability: Optional[Name] = None
+    gfx_target: Optional[Name] = None
+    driver: Optional[Name] = None
+    cuda_version: Optional[Name] = None
     mig: Optional[Mig] = None
     unified_memory: Optional[bool] = None
     """True for GPUs that share system memory (Jetson, GB10/DGX Spark, Strix Halo, iGPUs)."""
-    count: int = 1
+    count: int = Field(1, ge=1, le=_B.MAX_GPUS_PER_NODE)
     """Cluster node summaries may list one entry with a count; detection lists one entry per device."""
 
 
 class CPU(_Model):
-    model: Optional[str] = None
-    cores: Optional[int] = None
-    threads: Optional[int] = None
-    flags: list[str] = Field(default_factory=list)
+    model: Optional[Name] = None
+    cores: Optional[Threads] = None
+    threads: Optional[Threads] = None
+    flags: list[Name] = Field(default_factory=list, max_length=_B.MAX_LIST)
     """Notable flags only (avx2, avx512f, amx_tile, sve, neon...)."""
 
 
 class Apple(_Model):
-    chip: Optional[str] = None
-    gpu_cores: Optional[int] = None
-    memory_gb: Optional[float] = None
-    gpu_usable_gb: Optional[float] = None
+    chip: Optional[Name] = None
+    gpu_cores: Optional[Threads] = None
+    memory_gb: Optional[GiB] = None
+    gpu_usable_gb: Optional[GiB] = None
+    """GPU-usable share of unified memory, GiB. Detection sets it only from the live limit macOS reports
+    (``iogpu.wired_limit_mb``); when null the engine applies the catalog's default share."""
     rosetta: bool = False
+    """This process runs as x86_64 under Rosetta 2 (``sysctl.proc_translated``)."""
     virtual: bool = False
+    machine_model: Optional[Name] = None
+    """The Mac's model identifier (``MacBookAir10,1``): it names the chip when Rosetta hides it."""
 
 
 class ClusterNode(_Model):
-    name: Optional[str] = None
-    gpus: list[GPU] = Field(default_factory=list)
-    cpus: Optional[int] = None
-    memory_gb: Optional[float] = None
+    name: Optional[Name] = None
+    gpus: list[GPU] = Field(default_factory=list, max_length=_B.MAX_GPUS_PER_NODE)
+    cpus: Optional[Threads] = None
+    memory_gb: Optional[GiB] = None
 
 
 class Cluster(_Model):
     source: ClusterSource
-    nodes: list[ClusterNode] = Field(default_factory=list)
-    gpus_total: Optional[int] = None
+    nodes: list[ClusterNode] = Field(default_factory=list, max_length=_B.MAX_NODES)
+    gpus_total: Optional[int] = Field(None, ge=0, le=_B.MAX_NODES * _B.MAX_GPUS_PER_NODE)
     interconnect: Optional[Interconnect] = None
 
 
 class Probe(_Model):
-    name: str
+    name: Name
     status: ProbeStatus
-    detail: Optional[str] = None
+    detail: Optional[Annotated[str, Field(max_length=_B.MAX_DETAIL)]] = None
 
 
 class Profile(_Model):
     os: Optional[OSName] = None
-    arch: Optional[str] = None
+    arch: Optional[Name] = None
     cpu: CPU = Field(default_factory=lambda: CPU.model_construct())
-    memory_gb: Optional[float] = None
-    memory_available_gb: Optional[float] = None
-    memory_limit_gb: Optional[float] = None
-    gpus: list[GPU] = Field(default_factory=list)
+    memory_gb: Optional[GiB] = None
+    memory_available_gb: Optional[GiB] = None
+    memory_limit_gb: Optional[GiB] = None
+    gpus: list[GPU] = Field(default_factory=list, max_length=_B.MAX_GPUS_PER_NODE)
     apple: Optional[Apple] = None
     cluster: Optional[Cluster] = None
-    probes: list[Probe] = Field(default_factory=list)
+    probes: list[Probe] = Field(default_factory=list, max_length=_B.MAX_LIST)
     simulated: bool = False
     """True when built from what-if flags or a profile file rather than detected here."""
 

@@ -17,7 +17,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "GPU": ("vendor", "name", "vram_gb", "compute_capability", "gfx_target", "driver", "cuda_version", "mig",
             "unified_memory", "count"),
     "CPU": ("model", "cores", "threads", "flags"),
-    "Apple": ("chip", "gpu_cores", "memory_gb", "gpu_usable_gb", "rosetta", "virtual"),
+    "Apple": ("chip", "gpu_cores", "memory_gb", "gpu_usable_gb", "rosetta", "virtual", "machine_model"),
     "ClusterNode": ("name", "gpus", "cpus", "memory_gb"),
     "Cluster": ("source", "nodes", "gpus_total", "interconnect"),
     "Probe": ("name", "status", "detail"),

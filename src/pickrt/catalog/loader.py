@@ -1,7 +1,8 @@
 """Load ``knowledge/`` (and overlays) into a validated :class:`Catalog`.
 
-Fast path: a pickle of the validated catalog in the user cache dir, keyed by the bytes of every
-file read, so YAML parsing and pydantic validation run only when a file changed. Errors name
+Fast path: the validated catalog as plain JSON data in the user cache dir (``catalog.cache``:
+checked on load, never code), keyed by the path and stats of every file (like a ``.pyc``), so
+YAML parsing and pydantic validation run only when a file changed. Errors name
 ``file:line`` and the key path (the line is found by re-reading the file with node marks, only on
 the error path).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,8 @@ from pickrt.catalog.plain import Obj, freeze
 Runtime = Rule = GpuSpec = AppleChip = ModelSpec = QuantSpec = Obj
 
 STALE_DAYS = 365
-CACHE_FORMAT = 2  # bump when the cached objects change shape
+MAX_FILES = 2000  # YAML files in the shipped catalog and all overlays together
+CACHE_FORMAT = 3  # bump when the cached objects change shape (3: JSON data, keyed by file stats)
 
 
 class CatalogError(Exception):
@@ -83,11 +84,19 @@ class Catalog:
         return idx
 
     def find_model(self, name: str) -> Optional[ModelSpec]:
-        key = name.strip().lower()
-        for m in self.models:
-            if key == m.id or key in m.aliases or (m.hf_repo and key == m.hf_repo.lower()):
-                return m
-        return None
+        """A model by id, alias, HF repo id, Ollama tag or GGUF/MLX file or repo name (catalog/names.py)."""
+        from pickrt.catalog.names import build_index, lookup
+
+        idx = self.__dict__.get("_model_idx")
+        if idx is None:
+            idx = self.__dict__["_model_idx"] = build_index(self.models)
+        return lookup(idx, name)
+
+    def similar_models(self, name: str, n: int = 3) -> list[str]:
+        """"Did you mean" names for an unknown model."""
+        from pickrt.catalog.names import did_you_mean
+
+        return did_you_mean(self.models, name, n)
 
     def find_quant(self, name: str) -> Optional[QuantSpec]:
         key = name.strip().lower()
@@ -145,6 +154,8 @@ def shipped_dir() -> Path:
 def user_overlay_dir() -> Optional[Path]:
     env = os.environ.get("PICKRT_KNOWLEDGE")
     if env:
+        if not os.path.isdir(env):
+            raise CatalogError([f"PICKRT_KNOWLEDGE={env}: not a directory (it names a folder laid out like knowledge/)"])
         return Path(env)
     base = os.environ.get("XDG_CONFIG_HOME")
     if base:
@@ -185,38 +196,38 @@ def load_catalog(overlays: Iterable[Path] = (), *, use_user_overlay: bool = True
         if not o.is_dir():
             raise CatalogError([f"{o}: not a directory (--knowledge takes a folder laid out like knowledge/)"])
         dirs.append(o)
-    files: list[tuple[Path, bytes]] = []
-    for d in dirs:
-        for p in _yaml_files(d):
-            try:
-                files.append((p, p.read_bytes()))
-            except OSError as e:
-                raise CatalogError([f"{p}:1: cannot read: {e.strerror}"]) from None
+    if len(paths := [p for d in dirs for p in _yaml_files(d)]) > MAX_FILES:
+        raise CatalogError([f"{dirs[-1]}: more than {MAX_FILES} YAML files in the catalog and its overlays"])
+    # keyed by each file's path and stats (like a .pyc): a hit reads no catalog file at all
     h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
-    for p, b in files:
-        h.update(str(p).encode())
-        h.update(b"\0")
-        h.update(b)
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError as e:
+            raise CatalogError([f"{p}:1: cannot read: {e.strerror}"]) from None
+        h.update(f"{p}\0{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}:{st.st_mode}\0".encode())
     key = h.hexdigest()[:32]
     cache = _cache_dir() if use_cache else None
     if cache:
-        cf = cache / f"catalog-{key}.pickle"
-        try:
-            with open(cf, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:
-            pass
+        from pickrt.catalog.cache import load as _cache_load, store as _cache_store
+
+        cf = cache / f"catalog-{key}.json"
+        hit = _cache_load(cf, key, Catalog)
+        if hit is not None:
+            return hit
+    files = [(p, _read_catalog_file(p)) for p in paths]
     cat = _build(files, base)
     if cache:
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            tmp = cf.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(cat, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cf)
-        except OSError:
-            pass
+        _cache_store(cf, key, cat)
     return cat
+
+
+def _read_catalog_file(p: Path) -> bytes:
+    from pickrt.probes.files import OVERLAY_LIMIT as LIM, FileRejected, read_regular, reason
+    try:
+        return read_regular(p, LIM)
+    except (OSError, FileRejected) as e:
+        raise CatalogError([f"{p}:1: cannot read: {reason(e)} (a catalog file: a regular YAML file, {LIM // 1024} KiB at most)"]) from None
 
 
 def _loader():
@@ -228,8 +239,18 @@ def _loader():
 def _parse(path: Path, data: bytes, problems: list[str]) -> Any:
     import yaml
 
+    from pickrt.bounds import MAX_DEPTH, BoundError, depth
+
     try:
-        return yaml.load(data, Loader=_loader())
+        value = yaml.load(data, Loader=_loader())
+        depth(value, MAX_DEPTH)
+        return value
+    except RecursionError:
+        problems.append(f"{path}:1: malformed YAML: nested deeper than {MAX_DEPTH} levels")
+    except BoundError as e:
+        problems.append(f"{path}:1: malformed YAML: {e}")
+    except (ValueError, TypeError, OverflowError) as e:
+        problems.append(f"{path}:1: malformed YAML: {str(e).splitlines()[0][:200]}")
     except yaml.MarkedYAMLError as e:
         line = (e.problem_mark.line + 1) if e.problem_mark else 1
         problems.append(f"{path}:{line}: malformed YAML: {e.problem}")
@@ -285,6 +306,7 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     problems: list[str] = []
     raw_runtimes: dict[str, tuple[dict, Path, bytes]] = {}
     seen_in_dir: dict[tuple[Path, str], Path] = {}
+    shipped_cmd: dict[str, Optional[str]] = {}
     rules: dict[str, Rule] = {}
     gpus: list[GpuSpec] = []
     chips: list[AppleChip] = []
@@ -326,6 +348,15 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
                 problems.append(f"{path}:{_line_of(raw, ('slug',))}: duplicate slug '{slug}' (also in {seen_in_dir[dkey]})")
                 continue
             seen_in_dir[dkey] = path
+            detect = data.get("detect") if isinstance(data.get("detect"), dict) else {}
+            if path.is_relative_to(base):
+                shipped_cmd[slug] = detect.get("version_command")
+            elif detect.get("version_command") is not None and detect.get("version_command") != shipped_cmd.get(slug):
+                # no code from data: doctor runs only the shipped catalog's version commands
+                problems.append(f"{path}:{_line_of(raw, ('detect', 'version_command'))}: detect.version_command: "
+                                "an overlay may not define commands (doctor runs only the version commands of the "
+                                "shipped catalog); remove this line")
+                continue
             if slug in raw_runtimes:
                 prev, _, _ = raw_runtimes[slug]
                 raw_runtimes[slug] = (_deep_merge(prev, data), path, raw)
@@ -399,16 +430,9 @@ def _build(files: list[tuple[Path, bytes]], base: Path) -> Catalog:
     )
 
 
-CORE_ORDER = [
-    "ollama", "llama-cpp", "lm-studio", "llamafile", "vllm", "sglang", "tensorrt-llm", "tgi", "localai",
-    "mlx-lm", "exllamav2", "exllamav3", "tabbyapi", "exo", "petals", "ray-serve", "hyperspace",
-    "open-webui", "anythingllm", "fastertransformer",
-]
-
-
 def _order(runtimes: dict[str, Runtime]) -> list[str]:
-    first = [s for s in CORE_ORDER if s in runtimes]
-    return first + sorted(s for s in runtimes if s not in first)
+    """Tie order: each runtime's ``order`` (lower first), then those without one, by slug."""
+    return sorted(runtimes, key=lambda s: (runtimes[s].order is None, runtimes[s].order or 0, s))
 
 
 def _parse_date(s: Optional[str]) -> Optional[_dt.date]:
@@ -440,9 +464,9 @@ def _line_of(raw: bytes, loc: tuple) -> int:
     """1-based line of the node at ``loc`` (walking the YAML node tree); 1 when unknown."""
     import yaml
 
-    try:
-        node = yaml.compose(raw.decode("utf-8", "replace"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    try:  # libyaml's composer: no Python recursion, whatever the nesting depth
+        node = yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError, ValueError):
         return 1
     line = 1
     for part in loc:

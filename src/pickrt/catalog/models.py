@@ -17,7 +17,7 @@ Arch = Literal["x86_64", "arm64"]
 InstallTarget = Literal["linux", "macos", "windows", "docker"]
 QuantFormat = Literal[
     "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4", "mlx", "bf16",
-    "int8", "bitsandbytes", "other",
+    "int8", "bitsandbytes", "openvino", "other",
 ]
 HttpShape = Literal["ollama", "openai-models", "health-ok", "lmstudio", "any-http"]
 
@@ -64,8 +64,15 @@ class Platform(_Model):
 
 class Backend(_Model):
     supported: Optional[bool] = None
-    min_compute_capability: Optional[str] = None
+    min_compute_capability: Optional[str] = Field(default=None, pattern=r"^\d+\.\d+$")
+    """CUDA: the lowest compute capability any of its builds supports (e.g. '8.0'); a GPU below it is rejected."""
+    gfx_targets: Optional[list[str]] = None
+    """ROCm: the gfx targets the project lists (gfx90a, gfx942, 'gfx110X' = gfx1100-gfx110f); a GPU whose gfx target
+    is known and not listed is rejected (or falls back to Vulkan). None: no list, every ROCm GPU passes."""
+    devices: Optional[list[str]] = None
+    """Intel / NPU: device kinds it runs on (arc, data-center-gpu, igpu; xdna2, intel-npu)."""
     note: Optional[str] = None
+    source: Optional[str] = None
 
 
 class Accelerators(_Model):
@@ -75,16 +82,22 @@ class Accelerators(_Model):
     intel: Backend = Field(default_factory=Backend)
     vulkan: Backend = Field(default_factory=Backend)
     cpu: Backend = Field(default_factory=Backend)
+    npu: Backend = Field(default_factory=Backend)
+    """Neural processing units (AMD XDNA2 Ryzen AI, Intel Core Ultra NPU); informative until profiles report NPUs."""
     other: Optional[str] = None
 
 
 class Api(_Model):
     openai_compatible: Optional[bool] = None
-    default_port: Optional[int] = None
+    default_port: Optional[int] = Field(None, ge=1, le=65535)
     base_path: str = "/v1"
     health_path: Optional[str] = None
     health_note: Optional[str] = None
     bind_default: Optional[str] = None
+    bind_note: Optional[str] = None
+    other_ports: list[int] = Field(default_factory=list)
+    """Ports it also listens on by default in some versions (llama-server's announced 9931); doctor probes them too."""
+    ports_note: Optional[str] = None
     probe_path: Optional[str] = None
     """Path doctor GETs on loopback to tell this runtime apart from others on the same port."""
     probe_shape: Optional[HttpShape] = None
@@ -106,6 +119,9 @@ class Detect(_Model):
     windows_dirs: list[str] = Field(default_factory=list)
     docker_images: list[str] = Field(default_factory=list)
     version_command: Optional[str] = None
+    model_id_hints: list[str] = Field(default_factory=list)
+    """Substrings of served model ids that point at this runtime (mlx-community/, .llamafile) when several
+    runtimes answer on the same port."""
 
 
 class MultiGpu(_Model):
@@ -174,6 +190,16 @@ class Failure(_Model):
     source: Optional[str] = None
 
 
+class Container(_Model):
+    """A container-first runtime: it runs models inside OCI containers that it pulls itself."""
+
+    required: bool = True
+    """True when it needs a container engine to run at all (Docker Model Runner, RamaLama)."""
+    engines: list[Literal["docker", "podman"]] = Field(default_factory=list)
+    note: Optional[str] = None
+    source: Optional[str] = None
+
+
 class Runtime(_Model):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -188,6 +214,9 @@ class Runtime(_Model):
     status: Status
     latest_release: Optional[Release] = None
     superseded_by: Optional[str] = None
+    order: Optional[int] = None
+    """Tie-break rank when two runtimes score the same (lower first); runtimes without one come after, by slug."""
+    container: Optional[Container] = None
     engines: list[str] = Field(default_factory=list)
     """Engines this runtime drives (Ray Serve over vLLM/SGLang, TabbyAPI over ExLlamaV3)."""
     platforms: list[Platform] = Field(default_factory=list)
@@ -223,8 +252,9 @@ Goal = Literal["easy", "throughput", "latency"]
 Need = Literal["gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag"]
 HwClass = Literal[
     "apple", "nvidia", "nvidia-datacenter", "nvidia-consumer", "amd", "intel", "jetson",
-    "cpu-only", "unified", "fp8-native", "fp4-native",
+    "cpu-only", "unified", "fp8-native", "fp4-native", "thunderbolt5",
 ]
+"""``thunderbolt5``: an Apple chip with Thunderbolt 5 ports (knowledge/hardware/apple.yaml), which exo's RDMA needs."""
 
 
 class Condition(_Model):
@@ -250,6 +280,20 @@ class Condition(_Model):
     model_given: Optional[bool] = None
     named_runtime: Optional[bool] = None
     """True when the user named the runtime being judged with --runtime."""
+    fits_anywhere: Optional[bool] = None
+    """Whether any runtime here can hold the model at all, offloading included (None: no model given)."""
+    rosetta: Optional[bool] = None
+    """Whether pickrt runs as an x86_64 process under Rosetta 2 on an Apple Silicon Mac."""
+
+
+TargetFeature = Literal[
+    "continuous_batching", "paged_attention", "prefix_caching", "speculative_decoding", "structured_output",
+    "multi_lora", "vision", "multimodal", "gui", "single_file", "hf_hub", "kubernetes", "chat_ui", "rag",
+    "cpu_offload", "openai_compatible", "not_core", "status:active", "status:maintenance", "status:archived",
+    "status:dead",
+]
+"""A `Features` flag the runtime has, ``openai_compatible``, ``not_core`` or ``status:<state>``; a test keeps the
+flags in step with ``Features``."""
 
 
 class Target(_Model):
@@ -257,7 +301,7 @@ class Target(_Model):
 
     runtimes: Optional[list[str]] = None
     zones: Optional[list[Zone]] = None
-    feature: Optional[str] = None
+    feature: Optional[TargetFeature] = None
     quant: Optional[QuantFormat] = None
     """Runtimes that load this quant format."""
 
@@ -268,6 +312,10 @@ class Action(_Model):
     reason: Optional[str] = None
     note: Optional[str] = None
     warning: Optional[str] = None
+    """A warning shown when the targeted runtime is the recommendation."""
+    advice_warning: Optional[str] = None
+    """A warning shown in the advice whenever the rule holds, whatever becomes of the targeted runtime
+    (Petals is not a way out when nothing can hold the model)."""
 
 
 class RuleExample(_Model):
@@ -275,6 +323,10 @@ class RuleExample(_Model):
     expect_recommend: Optional[list[str]] = None
     expect_rejected: Optional[list[str]] = None
     expect_not_recommend: Optional[list[str]] = None
+    expect_warning: Optional[str] = None
+    """A substring of one of the advice's warnings or the recommendation's operator notes."""
+    expect_no_warning: Optional[str] = None
+    """A substring that none of them may contain."""
 
 
 class Rule(_Model):
@@ -312,6 +364,9 @@ class GpuSpec(_Model):
     year: Optional[int] = None
     source: Optional[str] = None
     note: Optional[str] = None
+    unconfirmed: list[Literal["vram_gb", "memory_bandwidth_gbs", "fp16_tflops", "compute_capability", "gfx"]] = Field(
+        default_factory=list)
+    """Fields whose value comes from an unconfirmed or derived source (bus width x data rate, a sibling part)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
@@ -328,29 +383,90 @@ class AppleChip(_Model):
     year: Optional[int] = None
     bins: list[AppleBin]
     thunderbolt5: bool = False
+    machine_models: list[str] = Field(default_factory=list)
+    """Mac model identifiers (hw.model, SPHardwareDataType machine_model) built with this chip: they name the chip
+    when an x86_64 (Rosetta) process cannot see it."""
     fp16_tflops_per_core: Optional[float] = None
     source: Optional[str] = None
     note: Optional[str] = None
 
 
+LayerKind = Literal["full", "sliding", "mla", "indexer", "recurrent", "shared", "none"]
+Modality = Literal["text", "image", "audio", "video"]
+
+
+class LayerGroupSpec(_Model):
+    """Layers that keep the same kind of cache (engine/kvcache.py says what each kind costs)."""
+    kind: LayerKind
+    layers: int = Field(ge=0, le=4096)
+    kv_heads: Optional[int] = Field(None, ge=0, le=10**9)
+    head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    v_head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    window: Optional[int] = Field(None, ge=0, le=10**9)
+    """sliding: tokens a layer keeps (sliding window or attention chunk)."""
+    kv_lora_rank: Optional[int] = Field(None, ge=0, le=10**9)
+    rope_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    index_head_dim: Optional[int] = Field(None, ge=0, le=10**9)
+    inner: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: value heads x value head dim (GDN) or Mamba heads x head dim."""
+    state_size: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: key head dim (GDN) or ssm_state_size (Mamba-2)."""
+    groups: Optional[int] = Field(None, ge=0, le=10**9)
+    """recurrent: key heads (GDN) or n_groups (Mamba-2)."""
+    conv_kernel: Optional[int] = Field(None, ge=0, le=10**9)
+    note: Optional[str] = None
+
+
+class Checkpoint(_Model):
+    """A published download of the model in one format (contract shared with the deployment)."""
+    repo: Optional[str] = None
+    file: Optional[str] = None
+    """GGUF file name template; {QUANT} is the upper-case GGUF type (Q4_K_M)."""
+    tag: Optional[str] = None
+    quant: Optional[str] = None
+    source: Optional[str] = None
+
+
 class ModelSpec(_Model):
     id: str
     aliases: list[str] = Field(default_factory=list)
+    """Other names people use: Ollama tags, GGUF/LM Studio file stems, older ids."""
     hf_repo: Optional[str] = None
     family: Optional[str] = None
-    params_b: float
-    active_params_b: Optional[float] = None
-    layers: int
-    hidden_size: Optional[int] = None
-    attention_heads: Optional[int] = None
-    kv_heads: int
-    head_dim: int
-    kv_lora_rank: Optional[int] = None
-    qk_rope_head_dim: Optional[int] = None
-    sliding_window: Optional[int] = None
-    sliding_layers: Optional[int] = None
+    # bounds: a model from an overlay or a file header with 0, NaN or 1e308 is bad input
+    params_b: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
+    active_params_b: Optional[float] = Field(None, gt=0, le=1_000_000, allow_inf_nan=False)
+    layers: int = Field(ge=1, le=100_000)
+    hidden_size: Optional[int] = Field(None, ge=1, le=10**9)
+    attention_heads: Optional[int] = Field(None, ge=1, le=10**6)
+    kv_heads: int = Field(ge=1, le=10**6)
+    head_dim: int = Field(ge=1, le=10**6)
+    kv_lora_rank: Optional[int] = Field(None, ge=1, le=10**6)
+    qk_rope_head_dim: Optional[int] = Field(None, ge=0, le=10**6)
+    sliding_window: Optional[int] = Field(None, ge=1, le=10**9)
+    sliding_layers: Optional[int] = Field(None, ge=0, le=100_000)
     """How many of the layers use the sliding window (the rest attend to the full context)."""
-    max_context: Optional[int] = None
+    layout: list[LayerGroupSpec] = Field(default_factory=list)
+    """Per-layer cache layout when the classic fields cannot say it (hybrid, split heads, shared KV)."""
+    layout_notes: list[str] = Field(default_factory=list)
+    state_bytes: Optional[float] = Field(None, gt=0, le=64, allow_inf_nan=False)
+    """Bytes per element of a recurrent state (default 4: float32)."""
+    max_context: Optional[int] = Field(None, ge=1, le=10**9)
+    """Longest context the model supports (with its documented RoPE scaling)."""
+    native_context: Optional[int] = Field(None, ge=1, le=10**9)
+    """Context trained/configured without RoPE scaling (config.json max_position_embeddings)."""
+    rope_scaling: Optional[str] = None
+    """How max_context is reached beyond native_context, e.g. 'yarn factor 4'."""
+    modalities: list[Modality] = Field(default_factory=list)
+    """Inputs the model takes (text, image, audio, video); empty: text."""
+    checkpoints: dict[str, Checkpoint] = Field(default_factory=dict)
+    superseded_by: Optional[str] = None
+    """A current model to suggest instead (Ollama's launcher deprecates llama3.x, qwen2.5, mistral and the
+    deepseek-r1 distills: ollama/ollama cmd/launch/deprecated_models.go @ fb30760, 2026-08-21). Still resolves."""
+    released: Optional[str] = None
+    confidence: Optional[Literal["high", "medium", "low"]] = None
+    """How sure the catalog is of the dims (low: not read from a config copy)."""
+    as_of: Optional[str] = None
     native_format: Optional[QuantFormat] = None
     """Published quantized format (gpt-oss: mxfp4, DeepSeek-V3: fp8); None for BF16 releases."""
     native_size_gb: Optional[float] = None
@@ -400,8 +516,8 @@ class QuantFile(_Model):
 
 
 __all__ = [
-    "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Condition",
-    "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "Memory", "ModelFile",
+    "Accelerators", "Action", "Api", "AppleBin", "AppleChip", "AppleFile", "Backend", "Checkpoint", "Condition",
+    "Detect", "Efficiency", "Failure", "Features", "GpuFile", "GpuSpec", "LayerGroupSpec", "Memory", "ModelFile",
     "ModelSpec", "MultiGpu", "MultiNode", "Note", "Platform", "QuantFile", "QuantFormat",
     "QuantSpec", "Release", "Rule", "RuleExample", "RuleFile", "Runtime", "Source", "Status",
     "Step", "Target", "Zone",

@@ -130,10 +130,26 @@ def _first_word(command: Optional[str]) -> Optional[str]:
     return words[0] if words else None
 
 
-def _version_argv(command: Optional[str], paths: dict[str, str]) -> Optional[list[str]]:
-    """The version command with its first word resolved, when that word is a found binary.
+VERSION_ARGS = ("--version", "-version", "-V", "-v", "version")
+"""The only argument a version command may have: ``<binary> --version`` and its spellings."""
 
-    ``python -c "import x; ..."`` commands are never run: doctor does not import packages.
+NOT_RUN = frozenset({
+    "sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "fish", "busybox", "env", "sudo", "doas", "su", "nohup",
+    "python", "python3", "pythonw", "py", "perl", "ruby", "node", "nodejs", "deno", "bun", "php", "lua", "tclsh",
+    "osascript", "powershell", "pwsh", "cmd", "cmd.exe", "xargs", "find", "awk", "gawk", "sed", "curl", "wget",
+    "nc", "ncat", "socat", "ssh", "scp", "rsync", "docker", "podman", "kubectl", "make", "git",
+})
+"""Binaries doctor never runs as a version command: shells, interpreters and tools that run or fetch
+other things (their ``--version`` is harmless, but a catalog that names them is not describing a runtime)."""
+
+
+def _version_argv(command: Optional[str], paths: dict[str, str]) -> Optional[list[str]]:
+    """The version command with its first word resolved, when it has the allowed shape.
+
+    Allowed: exactly ``<binary> <flag>``, where ``<binary>`` is one of the runtime's found binaries
+    (a bare name, not a shell or an interpreter) and ``<flag>`` is one of ``VERSION_ARGS``.
+    ``python -c "import x; ..."`` commands and anything longer are never run: doctor does not
+    import packages, and the catalog (overlays can't define commands at all) names no code.
     """
     if not command:
         return None
@@ -141,9 +157,12 @@ def _version_argv(command: Optional[str], paths: dict[str, str]) -> Optional[lis
         words = shlex.split(command)
     except ValueError:
         return None
-    if not words or words[0] not in paths:
+    if len(words) != 2 or words[1] not in VERSION_ARGS:
         return None
-    return [paths[words[0]], *words[1:]]
+    binary = words[0]
+    if binary not in paths or "/" in binary or "\\" in binary or binary.lower() in NOT_RUN:
+        return None
+    return [paths[binary], words[1]]
 
 
 # ---- app bundles ---------------------------------------------------------------------------

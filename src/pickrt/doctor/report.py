@@ -92,7 +92,7 @@ def render_table(report: dict, *, width: Optional[int] = None) -> str:
         if r.get("installed") and r.get("where"):
             detail = f"{detail} [{r['where']}]" if detail else f"[{r['where']}]"
         rows.append((r["runtime"], inst, run, _models(r.get("models") or []), detail))
-    caps = (18, 18, 30, 32)
+    caps = (24, 18, 30, 32)  # 24: the longest slugs (openvino-model-server) stay whole
     widths = [min(cap, max(len(head[i]), *(len(row[i]) for row in rows))) if rows else len(head[i])
               for i, cap in enumerate(caps)]
     lines = []

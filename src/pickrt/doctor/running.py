@@ -17,6 +17,8 @@ import json
 import os
 import re
 import socket
+
+from pickrt.bounds import depth as _depth, names as _names
 import threading
 import time
 from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
@@ -27,13 +29,8 @@ from pickrt.doctor import listeners as _listeners
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 MAX_BODY = 1 << 20
+MAX_NAME = 200
 AUTH_CODES = (401, 403)
-
-# Model ids that name the runtime serving them (besides owned_by, which is matched generically).
-MODEL_ID_HINTS: dict[str, tuple[str, ...]] = {
-    "mlx-lm": ("mlx-community/",),
-    "llamafile": (".llamafile",),
-}
 
 _SHAPE_WORDS = {
     "ollama": "an Ollama API",
@@ -187,7 +184,8 @@ class _Prober:
         if probe.outcome == "http" and probe.body:
             try:
                 probe.data = json.loads(probe.body.decode("utf-8", "replace"))
-            except ValueError:
+                _depth(probe.data)  # nested past 64 levels: a ValueError
+            except (ValueError, RecursionError):  # not JSON, or nested past MAX_JSON_DEPTH
                 probe.data = None
         return probe
 
@@ -239,7 +237,7 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
     data = probe.data
     if shape == "ollama":
         if _is_ollama(probe):
-            return Match(shape, models=list(probe.extra.get("models", [])), version=data["version"])
+            return Match(shape, models=_names(probe.extra.get("models", [])), version=data["version"][:MAX_NAME])
         return None
     if shape in ("openai-models", "lmstudio"):
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -249,8 +247,8 @@ def match_shape(shape: Optional[str], probe: Probe) -> Optional[Match]:
         entries = [e for e in data["data"] if isinstance(e, dict)]
         if len(entries) != len(data["data"]):
             return None
-        models = [str(e["id"]) for e in entries if e.get("id") is not None]
-        owners = sorted({str(e["owned_by"]) for e in entries if e.get("owned_by")})
+        models = _names(e["id"] for e in entries if e.get("id") is not None)
+        owners = sorted(set(_names(e["owned_by"] for e in entries if e.get("owned_by"))))
         return Match(shape, models=models, owners=owners)
     if shape == "health-ok":
         return Match(shape)
@@ -280,14 +278,19 @@ class RunState:
 def probe_keys(catalog) -> dict[tuple[int, Optional[str]], bool]:
     keys: dict[tuple[int, Optional[str]], bool] = {}
     for rt in catalog.runtimes.values():
-        key = _key(rt)
-        if key is not None:
+        for port in _ports(rt):
+            key = _key(rt, port)
             keys[key] = keys.get(key, False) or rt.api.probe_shape == "ollama"
     return keys
 
 
-def _key(rt) -> Optional[tuple[int, Optional[str]]]:
-    port = rt.api.default_port
+def _ports(rt) -> list[int]:
+    """The default port, then the other ports the catalog says it may listen on (llama-server's 9931)."""
+    return list(dict.fromkeys([int(p) for p in (rt.api.default_port, *(rt.api.other_ports or []))])) if rt.api.default_port else []
+
+
+def _key(rt, port: Optional[int] = None) -> Optional[tuple[int, Optional[str]]]:
+    port = port or rt.api.default_port
     if not port:
         return None
     path = rt.api.probe_path or (rt.api.health_path if rt.api.probe_shape else None)
@@ -341,7 +344,7 @@ def _endpoint(rt, probe: Probe) -> str:
     base = rt.api.base_path or ""
     if base and not base.startswith("/"):
         base = "/" + base
-    return f"http://{host}:{rt.api.default_port}{base}"
+    return f"http://{host}:{probe.port or rt.api.default_port}{base}"
 
 
 def attribute(catalog, probes: dict, installed: set[str], timeout: float) -> tuple[dict[str, RunState], list[str]]:
@@ -352,32 +355,35 @@ def attribute(catalog, probes: dict, installed: set[str], timeout: float) -> tup
 
     by_port: dict[int, list[str]] = {}
     for slug, rt in runtimes.items():
-        if _key(rt) is not None:
-            by_port.setdefault(int(rt.api.default_port), []).append(slug)
+        for port in _ports(rt):
+            by_port.setdefault(port, []).append(slug)
 
     connected_ports = {k[0] for k, p in probes.items() if p.connected}
     procs = _listeners.listeners(connected_ports) if connected_ports else {}
 
-    for slug, rt in runtimes.items():
-        if _key(rt) is None:
-            states[slug].detail = ("no local API to probe" if not rt.api.default_port else "")
+    for slug in (s for s, rt in runtimes.items() if not rt.api.default_port):
+        states[slug].detail = "no local API to probe"
     probes = dict(probes)
-    for rt in runtimes.values():
-        key = _key(rt)
-        if key is not None and key not in probes:
-            probes[key] = Probe(key[0], key[1], outcome="refused")
-    for port, slugs in by_port.items():
-        _attribute_port(runtimes, port, slugs, probes, installed, procs.get(port, []), states, warnings, timeout)
+    for key in (_key(rt, port) for rt in runtimes.values() for port in _ports(rt)):
+        probes.setdefault(key, Probe(key[0], key[1], outcome="refused"))
+    # default ports first: a runtime found there is not looked for again on its other ports
+    for port in sorted(by_port, key=lambda p: not any(runtimes[s].api.default_port == p for s in by_port[p])):
+        _attribute_port(runtimes, port, by_port[port], probes, installed, procs.get(port, []), states, warnings, timeout)
     return states, warnings
 
 
 def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, warnings, timeout) -> None:
+    # On a port that is not its default (llama-server's announced 9931) a runtime only adds to what
+    # its default port said; one already found running is not looked for again.
+    if not (slugs := [s for s in slugs if not states[s].running]):
+        return
+    extra = {s for s in slugs if runtimes[s].api.default_port != port}
     names = {s: runtimes[s].name for s in slugs}
     shared = len(slugs) > 1
     matches: dict[str, Match] = {}
     for s in slugs:
         rt = runtimes[s]
-        key = _key(rt)
+        key = _key(rt, port)
         m = match_shape(rt.api.probe_shape, probes[key]) if key[1] is not None else None
         if m:
             matches[s] = m
@@ -385,7 +391,7 @@ def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, war
     # Tell apart runtimes that matched the same answer (same path, same shape).
     groups: dict[tuple, list[str]] = {}
     for s, m in matches.items():
-        groups.setdefault((_key(runtimes[s]), m.shape), []).append(s)
+        groups.setdefault((_key(runtimes[s], port), m.shape), []).append(s)
     running: dict[str, str] = {}  # slug -> detail
     for (key, shape), cands in groups.items():
         probe = probes[key]
@@ -404,8 +410,12 @@ def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, war
         if s in running:
             continue
         st = states[s]
-        key = _key(runtimes[s])
+        key = _key(runtimes[s], port)
         probe = probes[key]
+        if s in extra:
+            if st.detail.startswith("not running (nothing listens on :") and probe.outcome in ("refused", "error"):
+                st.detail = st.detail[:-1] + f" or :{port})"
+            continue
         if answered_as:
             st.detail = f"not running: :{port} answers as {_join(answered_as)}"
         elif probe.outcome == "refused" or probe.outcome == "error":
@@ -421,15 +431,17 @@ def _attribute_port(runtimes, port, slugs, probes, installed, procs, states, war
     if running:
         _exposure(runtimes, port, [s for s in slugs if s in running], procs, warnings)
         return
+    if not (slugs := [s for s in slugs if s not in extra]):  # an announced port taken by something else: no warning
+        return
     # Nothing on this port answered like any runtime that uses it: say so once, if something is there.
-    http_keys = [(_key(runtimes[s])) for s in slugs if _key(runtimes[s])[1] is not None]
+    http_keys = [(_key(runtimes[s], port)) for s in slugs if _key(runtimes[s], port)[1] is not None]
     port_probes = [probes[k] for k in dict.fromkeys(http_keys)]
     if not port_probes or not any(p.connected for p in port_probes):
         return
     if any(p.outcome == "http" and p.status in AUTH_CODES for p in port_probes):
         return
     best = next((p for p in port_probes if p.outcome == "http"), None) or next(p for p in port_probes if p.connected)
-    who = _join([names[s] for s in slugs if _key(runtimes[s])[1] is not None])
+    who = _join([names[s] for s in slugs if _key(runtimes[s], port)[1] is not None])
     warnings.append(f"port {port} is taken by something that is not {who} ({best.describe(timeout)})")
 
 
@@ -444,7 +456,7 @@ def _narrow(runtimes, cands, matches, procs, installed) -> tuple[list[str], str]
     if hit:
         return hit, f"it reports owned_by {_join(sorted(repr(o) for o in m.owners), 'and')}"
     ids = [x.lower() for x in m.models]
-    hit = [s for s in cands if any(h in i for h in MODEL_ID_HINTS.get(s, ()) for i in ids)]
+    hit = [s for s in cands if any(h.lower() in i for h in (runtimes[s].detect.model_id_hints or ()) for i in ids)]
     if hit:
         return hit, "its model ids name it"
     # 2. the process that listens on the port

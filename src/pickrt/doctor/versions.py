@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from typing import Optional
@@ -43,6 +42,15 @@ def parse_version(text: str) -> Optional[str]:
     return None
 
 
+OUTPUT_CAP = 1024 * 1024
+"""Bytes of a version command's output read at most; the tool is killed past it."""
+
+REMOTE_ENV = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
+              "CONTAINER_HOST", "CONTAINER_CONNECTION", "CONTAINER_SSHKEY")
+"""Variables that point docker/podman at another daemon; removed for doctor's commands (and
+``DOCKER_CONTEXT=default`` overrides a remote context chosen in docker's config file)."""
+
+
 def run_quiet(argv: list[str], timeout: float) -> Optional[str]:
     """stdout+stderr of ``argv`` (stdin closed, LC_ALL=C), or None if it fails to start or times out.
 
@@ -53,6 +61,11 @@ def run_quiet(argv: list[str], timeout: float) -> Optional[str]:
     # `ollama --version` also asks the server at $OLLAMA_HOST, which may be another machine:
     # doctor contacts loopback only, so let it ask the default (127.0.0.1:11434).
     env.pop("OLLAMA_HOST", None)
+    # `docker images` / `podman images` ask the daemon named by these, which may be a remote
+    # host (tcp://, ssh://) or a remote context: doctor asks only the local socket.
+    for var in REMOTE_ENV:
+        env.pop(var, None)
+    env["DOCKER_CONTEXT"] = "default"
     kwargs: dict = {}
     if sys.platform == "win32":
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | getattr(
@@ -64,29 +77,10 @@ def run_quiet(argv: list[str], timeout: float) -> Optional[str]:
                                 stderr=subprocess.STDOUT, env=env, **kwargs)
     except (OSError, ValueError):
         return None
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        try:
-            proc.communicate(timeout=0.2)
-        except (subprocess.TimeoutExpired, OSError, ValueError):
-            pass
-        return None
-    except OSError:
-        _kill(proc)
+    from pickrt.probes.runner import read_capped
+
+    out, _, outcome = read_capped(proc, max(0.01, timeout), cap=OUTPUT_CAP)
+    if outcome != "done":
         return None
     return out.decode("utf-8", "replace") if out else ""
 
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        if sys.platform != "win32":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except (OSError, ProcessLookupError):
-        try:
-            proc.kill()
-        except OSError:
-            pass

@@ -39,6 +39,7 @@ class Eval:
     reasons: list[tuple[float, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    advice_warnings: list[str] = field(default_factory=list)
     fit: Optional[Fit] = None
     fit_reasons: list[str] = field(default_factory=list)
 
@@ -140,16 +141,21 @@ def _advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = 
         warnings.append(f"Model sized as given: {wl_eff.model.note}")
     if rec_eval is None and not wl.runtime and not warnings:
         warnings.append("No runtime in the catalog can serve this workload on this hardware: see `rejected` for each reason.")
-    petals = catalog.runtimes.get("petals")
-    if rec_eval is None and petals is not None and model_fit is not None and model_fit.required_gb > 1.5 * max(model_fit.available_gb, 1):
-        warnings.append(f"Petals (a volunteer swarm) is not a way out: {petals.status.evidence}")
+    for e in evals:  # rules' advice-wide warnings (knowledge/rules/status.yaml: Petals is not a way out)
+        warnings.extend(e.advice_warnings)
 
     wout = record("WorkloadOut", 
         traffic=wl.traffic, users=wl.users, quant=wl.quant if relaxed_from is None else f"any (asked: {wl.quant})",
         model=(wl.model.label if wl.model else None), context=wl.context, goal=wl.goal, needs=list(wl.needs),
         runtime=wl.runtime,
     )
-    suggestions = _suggestions(rec_eval, hw, wl_eff, catalog) if rec_eval is not None and wl_eff.model is None else []
+    suggestions = []
+    no_fit = wl_eff.model is not None and (rec_eval is None or (rec_eval.fit is not None and not rec_eval.fit.fits))
+    if wl_eff.model is None or no_fit:
+        from pickrt.engine.suggest import suggest
+
+        suggestions = suggest(rec_eval, evals, hw, dataclasses.replace(wl_eff, model=None), catalog,
+                              exclude=wl_eff.model.spec.id if wl_eff.model else None)
     return record("Advice", 
         hardware=profile, workload=wout, recommendation=recommendation, alternatives=alternatives,
         rejected=rejected, companions=companions, model_fit=model_fit, model_suggestions=suggestions,
@@ -170,37 +176,6 @@ def _speed(e: Eval, hw: HwView, wl: Workload) -> Optional[Obj]:
         prefill_tps=list(est.prefill_tps) if est.prefill_tps else None,
         concurrent_sequences=est.concurrent_sequences, basis=est.basis,
     )
-
-
-SUGGESTIONS = 5
-
-
-def _suggestions(rec: Eval, hw: HwView, wl: Workload, catalog: Catalog) -> list[Obj]:
-    """Reference models this runtime can serve here for this workload, largest first."""
-    from pickrt.engine.speed import estimate
-    from pickrt.engine.workload import ModelRef
-    from pickrt.render.commands import get_model_line
-
-    if rec.backend is None:
-        return []
-    out = []
-    for m in catalog.models:
-        w2 = dataclasses.replace(wl, model=ModelRef(spec=m, label=m.id))
-        f = best_fit(catalog, rec.rt, hw, w2, rec.backend)
-        if f is None or not f.fits or f.quant.bpw < 4 or f.required_gb > 0.92 * (f.pool.gb or 0):
-            continue
-        est = estimate(rec.rt, hw, w2, rec.backend, f)
-        out.append((m, f, est, w2))
-    out.sort(key=lambda x: (-x[0].params_b, x[0].id))
-    res = []
-    for m, f, est, w2 in out[:SUGGESTIONS]:
-        moe = f" (MoE, {m.active_params_b:g}B active)" if m.active_params_b and m.active_params_b < m.params_b else ""
-        res.append(record(
-            "Suggestion", model=m.id, quant=f.quant.id, required_gb=round(f.required_gb, 2), available_gb=round(f.pool.gb or 0, 2),
-            decode_tps=list(est.decode_tps) if est and est.decode_tps else None,
-            get=get_model_line(rec.rt, w2, catalog, f), note=f"{m.params_b:g}B{moe}",
-        ))
-    return res
 
 
 # ---- evaluation -----------------------------------------------------------------------------
@@ -247,6 +222,8 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
         sit.fits_one_node = bool(best)
     elif wl.model is not None:
         sit.fits_one_node = any(e.fit and e.fit.fits for e in evals)
+    if wl.model is not None:
+        sit.fits_anywhere = any(e.fit and (e.fit.fits or e.fit.offload or e.fit.partial) for e in evals)
     for e in evals:
         if e.rt.kind == "bridge":
             continue
@@ -271,6 +248,8 @@ def _evaluate(catalog: Catalog, hw: HwView, wl: Workload, local: Optional[dict])
                 e.notes.append(a.note)
             if a.warning:
                 e.warnings.append(a.warning)
+            if a.advice_warning:
+                e.advice_warnings.append(a.advice_warning)
         if e.fit is not None:
             if e.fit.partial:
                 e.score -= 10
@@ -396,13 +375,19 @@ def _what_would_fit(evals: list[Eval], hw: HwView, wl: Workload, catalog: Catalo
     if hw.system_gb is None and any(e.rt.features.cpu_offload for e in fits):
         ideas.append("offloading layers to system RAM (llama.cpp family): give --memory GB to check how much would fit")
     room = avail - f.weights_gb - f.overhead_gb
-    per_tok = kv_bytes_per_sequence(ref.spec, 1) / GIB
-    if room > 0 and per_tok > 0:
-        max_tokens = int(room / per_tok / wl.users)
+    def seq_gb(tokens: int) -> float:  # per-layer KV + fixed state: not linear in the context
+        return kv_bytes_per_sequence(ref.spec, tokens) / GIB
+
+    if room > 0 and seq_gb(wl.context) > 0:
+        lo, hi = 0, wl.context
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if seq_gb(mid) * wl.users <= room else (lo, mid - 1)
+        max_tokens = lo
         if 2048 <= max_tokens < wl.context:
             ideas.append(f"a shorter context: about {max_tokens // 1024 * 1024} tokens per request fit")
         if wl.users > 1:
-            max_users = int(room / (per_tok * wl.context))
+            max_users = int(room / seq_gb(wl.context))
             if 1 <= max_users < wl.users:
                 ideas.append(f"fewer concurrent users: about {max_users} fit at {wl.context} tokens")
     if hw.gpus and hw.gpus[0].vram_gb:

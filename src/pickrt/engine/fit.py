@@ -26,21 +26,11 @@ FALLBACK_QUANTS = ("bf16", "fp8", "q8_0", "mlx-8bit", "exl3:6", "exl2:6", "q6_k"
 
 
 def kv_bytes_per_sequence(m: ModelSpec, context: int, kv_bytes_per_elem: float = 2.0) -> float:
-    """KV cache bytes for one sequence of ``context`` tokens.
+    """KV cache and fixed state bytes for one sequence of ``context`` tokens, layer by layer
+    (engine/kvcache.py: full, sliding, MLA, indexer, recurrent and shared-KV layers)."""
+    from pickrt.engine.kvcache import layout_of
 
-    MLA (DeepSeek V2/V3): one latent (kv_lora_rank) + one shared RoPE key per token per layer.
-    Sliding-window layers hold at most ``sliding_window`` tokens; the others the whole context.
-    Elsewhere 2 (K and V) x layers x kv_heads x head_dim, with head_dim from config.json.
-    """
-    if m.kv_lora_rank:
-        return m.layers * (m.kv_lora_rank + (m.qk_rope_head_dim or 64)) * kv_bytes_per_elem * context
-    per_layer_token = 2 * m.kv_heads * m.head_dim * kv_bytes_per_elem
-    sliding = (m.sliding_layers or 0) if m.sliding_window else 0
-    full = m.layers - sliding
-    total = full * per_layer_token * context
-    if sliding:
-        total += sliding * per_layer_token * min(context, m.sliding_window)
-    return total
+    return layout_of(m).bytes_per_sequence(context, kv_bytes_per_elem)
 
 
 @dataclass
@@ -235,13 +225,10 @@ def best_fit(catalog: Catalog, rt: Runtime, hw: HwView, wl: Workload, backend: s
 
 
 def _kv_desc(m: ModelSpec) -> str:
-    if m.kv_lora_rank:
-        return f"MLA: {m.layers} layers x ({m.kv_lora_rank} latent + {m.qk_rope_head_dim} rope) x 2 bytes per token"
-    s = f"2 x {m.layers} layers x {m.kv_heads} KV heads x {m.head_dim} head dim x 2 bytes"
-    if m.sliding_window and m.sliding_layers:
-        s = (f"{m.layers - m.sliding_layers} full-attention layers + {m.sliding_layers} sliding-window layers capped at "
-             f"{m.sliding_window} tokens, {m.kv_heads} KV heads x {m.head_dim} head dim, f16")
-    return s
+    from pickrt.engine.kvcache import layout_of
+
+    lay = layout_of(m)
+    return lay.describe() + "".join(f"; note: {n}" for n in lay.notes)
 
 
 __all__ = ["Fit", "Pool", "choose_quant", "compute_fit", "kv_bytes_per_sequence", "pool_for", "weights_gb"]

@@ -63,10 +63,14 @@ def backend_for(rt: Runtime, hw: HwView) -> tuple[Optional[str], Optional[str]]:
             return "vulkan", None
         return None, f"no CUDA backend: it cannot use {label}"
     if hw.accel == "amd":
-        if a.rocm.supported:
+        off = _unlisted_gfx(a.rocm.gfx_targets, hw) if a.rocm.supported else None
+        if a.rocm.supported and off is None:
             return "rocm", None
         if a.vulkan.supported:
             return "vulkan", None
+        if off is not None:
+            g, listed = off
+            return None, (f"its ROCm build does not list {g.gfx} ({g.name}); it lists {listed}")
         why = "NVIDIA-only (CUDA)" if a.cuda.supported else "no ROCm backend"
         return None, f"{why}: it cannot use {label} (AMD)"
     if hw.accel == "intel":
@@ -81,6 +85,27 @@ def backend_for(rt: Runtime, hw: HwView) -> tuple[Optional[str], Optional[str]]:
         return "cpu", None
     gpu = "an NVIDIA GPU (CUDA)" if a.cuda.supported and not (a.rocm.supported or a.metal.supported) else "a GPU"
     return None, f"needs {gpu}; this machine has no usable GPU (CPU only)"
+
+
+def _gfx_listed(gfx: str, targets: list[str]) -> bool:
+    """``gfx1100`` against a list that may hold exact targets or families ending in X (``gfx110X``)."""
+    g = gfx.lower().split(":")[0]  # gfx90a:sramecc+:xnack- -> gfx90a
+    for t in targets:
+        t = t.lower()
+        if g == t or (t.endswith("x") and g.startswith(t[:-1]) and len(g) == len(t)):
+            return True
+    return False
+
+
+def _unlisted_gfx(targets: Optional[list[str]], hw: HwView):
+    """(first GPU whose known gfx target is not listed, the list as text), or None when all pass or the
+    runtime publishes no list. A GPU with an unknown target passes: unknown is not a reason to reject."""
+    if not targets:
+        return None
+    for g in hw.gpus:
+        if g.gfx and not _gfx_listed(g.gfx, targets):
+            return g, ", ".join(targets)
+    return None
 
 
 def quant_gate(rt: Runtime, hw: HwView, fmt: Optional[str]) -> tuple[Optional[str], Optional[str]]:

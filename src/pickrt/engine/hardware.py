@@ -20,6 +20,7 @@ from pickrt.records import effective_memory_gb, record
 from pickrt.unified import apple_gpu_usable_gb
 
 GIB = 1024**3
+_MAX_PER_ENTRY = 64  # pickrt.bounds.MAX_GPUS_PER_NODE (not imported on the hot path)
 
 
 @dataclass
@@ -30,6 +31,12 @@ class GpuView:
     cc: Optional[str]
     spec: Optional[GpuSpec]
     unified: bool = False
+    gfx_target: Optional[str] = None
+
+    @property
+    def gfx(self) -> Optional[str]:
+        """The ROCm gfx target: as the tool printed it, else the catalog's."""
+        return self.gfx_target or (self.spec.gfx if self.spec else None)
 
     @property
     def cc_tuple(self) -> Optional[tuple[int, int]]:
@@ -58,6 +65,7 @@ class HwView:
     apple_chip: Optional[str] = None
     apple_bandwidth: Optional[float] = None
     apple_tb5: bool = False
+    rosetta: bool = False
     classes: set[str] = field(default_factory=set)
 
     @property
@@ -112,11 +120,13 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
             mems = [i.memory_gb for i in g.mig.instances if i.memory_gb]
             if mems:
                 vram = max(mems)
-        for _ in range(max(1, g.count)):
-            gpus.append(GpuView(g.name or "unknown GPU", g.vendor, vram, cc, spec, unified))
+        # `count` is bounded (pickrt.bounds.MAX_GPUS_PER_NODE) in every profile that reaches here
+        for _ in range(min(max(1, g.count if isinstance(g.count, int) else 1), _MAX_PER_ENTRY)):
+            gpus.append(GpuView(g.name or "unknown GPU", g.vendor, vram, cc, spec, unified, g.gfx_target))
     vendors = {g.vendor for g in gpus}
     apple = profile.apple
-    if apple and apple.chip:
+    apple_chip = _apple_chip(apple, catalog) if apple else None
+    if apple and (apple.chip or apple_chip):
         accel = "apple"
     elif "nvidia" in vendors:
         accel = "nvidia"
@@ -140,9 +150,11 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
         nodes=nodes, interconnect=interconnect, system_gb=effective_memory_gb(profile),
     )
     if accel == "apple":
-        hv.apple_chip = apple.chip
-        hv.apple_usable_gb = apple.gpu_usable_gb if apple.gpu_usable_gb is not None else apple_gpu_usable_gb(apple.memory_gb)
-        chip = catalog.find_apple(_chip_family(apple.chip))
+        chip = apple_chip
+        hv.apple_chip = apple.chip or (f"Apple {chip.name}" if chip else None)
+        hv.rosetta = bool(apple.rosetta)
+        hv.apple_usable_gb = (apple.gpu_usable_gb if apple.gpu_usable_gb is not None
+                              else apple_gpu_usable_gb(apple.memory_gb, fractions=catalog.apple_fraction))
         if chip:
             hv.apple_tb5 = chip.thunderbolt5
             bins = chip.bins
@@ -172,11 +184,24 @@ def view(profile: Profile, catalog: Catalog) -> HwView:
             cls.add("jetson")
     if hv.unified:
         cls.add("unified")
+    if hv.apple_tb5:
+        cls.add("thunderbolt5")
     if hv.gpus and all(g.spec and g.spec.fp8 for g in hv.gpus):
         cls.add("fp8-native")
     if hv.gpus and all(g.spec and g.spec.fp4 for g in hv.gpus):
         cls.add("fp4-native")
     return hv
+
+
+def _apple_chip(apple, catalog: Catalog):
+    """The catalog's chip: by the name detection saw, else by the Mac's model identifier (Rosetta hides the
+    chip from an x86_64 process, not the model: MacBookAir10,1 is an M1)."""
+    if apple.chip:
+        return catalog.find_apple(_chip_family(apple.chip))
+    model = (getattr(apple, "machine_model", None) or "").strip().lower()
+    if not model:
+        return None
+    return next((c for c in catalog.apple_chips if model in {m.lower() for m in (c.machine_models or [])}), None)
 
 
 def _chip_family(chip: str) -> str:
@@ -208,8 +233,15 @@ def whatif_profile(
     nodes: Optional[int] = None,
     interconnect: Optional[str] = None,
 ) -> Profile:
-    """A fully simulated profile from what-if flags: nothing of the host leaks in."""
+    """A fully simulated profile from what-if flags: nothing of the host leaks in.
+
+    Values are checked against :mod:`pickrt.bounds` here too (``--batch`` lines arrive unparsed):
+    a count past its bound is bad input, never a loop of that many records.
+    """
     import re
+
+    _check_whatif(gpu=gpu, gpus=gpus, vram=vram, apple=apple, memory=memory, os=os, cpu_only=cpu_only, nodes=nodes,
+                  interconnect=interconnect)
 
     if apple and (gpu or cpu_only):
         raise InputError("--apple cannot be combined with --gpu or --cpu-only (a Mac has no discrete GPU)")
@@ -234,7 +266,8 @@ def whatif_profile(
             prof.memory_gb = mem
         prof.os, prof.arch = "macos", "arm64"
         prof.cpu = record("CPU", model=f"Apple {chip.name}")
-        prof.apple = record("Apple", chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem, gpu_usable_gb=apple_gpu_usable_gb(mem))
+        prof.apple = record("Apple", chip=f"Apple {chip.name}", gpu_cores=cores, memory_gb=mem,
+                            gpu_usable_gb=apple_gpu_usable_gb(mem, fractions=catalog.apple_fraction))
     elif gpu:
         spec = catalog.find_gpu(gpu)
         if spec is None and vram is None:
@@ -267,12 +300,40 @@ def whatif_profile(
     if prof.arch is None:
         prof.arch = "x86_64"
     if nodes and nodes > 1:
-        per_node = [gg.model_copy() for gg in prof.gpus]
+        # each node lists its GPUs as one entry with a count (as cluster summaries do): the
+        # profile grows with the number of nodes, never with nodes x GPUs
+        per_node = [prof.gpus[0].model_copy(update={"count": len(prof.gpus)})] if prof.gpus else []
         node_list = [record("ClusterNode", name=f"node{i + 1}", gpus=per_node, memory_gb=prof.memory_gb) for i in range(nodes)]
-        prof.cluster = record("Cluster", source="what-if", nodes=node_list, gpus_total=len(per_node) * nodes, interconnect=interconnect)
+        prof.cluster = record("Cluster", source="what-if", nodes=node_list, gpus_total=len(prof.gpus) * nodes,
+                              interconnect=interconnect)
     elif interconnect:
         prof.cluster = None
     return prof
+
+
+def _check_whatif(*, gpu, gpus, vram, apple, memory, os, cpu_only, nodes, interconnect) -> None:
+    from pickrt import bounds as B
+
+    try:
+        for flag, v in (("--gpu", gpu), ("--apple", apple)):
+            if v is not None and (not isinstance(v, str) or not v.strip() or len(v) > B.MAX_TEXT):
+                raise B.BoundError(f"{flag} takes a name of 1 to {B.MAX_TEXT} characters, not {B.clip(v)}")
+        if gpus is not None:
+            B.whole("--gpus", gpus, 1, B.MAX_GPUS_PER_NODE)
+        if nodes is not None:
+            B.whole("--nodes", nodes, 1, B.MAX_NODES)
+        if vram is not None:
+            B.number("--vram", vram, 0.0, B.MAX_GB, unit=" of GiB")
+        if memory is not None:
+            B.number("--memory", memory, 0.0, B.MAX_GB, unit=" of GiB")
+        if not isinstance(cpu_only, bool):
+            raise B.BoundError(f"--cpu-only is true or false, not {B.clip(cpu_only)}")
+    except B.BoundError as e:
+        raise InputError(str(e)) from None
+    if os is not None and os not in OSES:
+        raise InputError(f"--os: {B.clip(os)} is not one of {', '.join(OSES)}")
+    if interconnect is not None and interconnect not in INTERCONNECTS:
+        raise InputError(f"--interconnect: {B.clip(interconnect)} is not one of {', '.join(INTERCONNECTS)}")
 
 
 __all__ = ["GpuView", "HwView", "INTERCONNECTS", "OSES", "view", "whatif_profile"]

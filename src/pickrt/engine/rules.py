@@ -18,6 +18,7 @@ class Situation:
     hw: HwView
     wl: Workload
     fits_one_node: Optional[bool] = None
+    fits_anywhere: Optional[bool] = None
 
 
 def condition_holds(c: Condition, s: Situation, rt: Runtime) -> bool:
@@ -57,6 +58,10 @@ def condition_holds(c: Condition, s: Situation, rt: Runtime) -> bool:
     if c.model_given is not None and (wl.model is not None) != c.model_given:
         return False
     if c.named_runtime is not None and (wl.runtime == rt.slug) != c.named_runtime:
+        return False
+    if c.fits_anywhere is not None and s.fits_anywhere != c.fits_anywhere:
+        return False
+    if c.rosetta is not None and hw.rosetta != c.rosetta:
         return False
     return True
 

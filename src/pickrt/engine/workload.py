@@ -108,30 +108,61 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*b$", re.I)
 
 
 def resolve_model(catalog: Catalog, arg: str) -> ModelRef:
+    """A path on disk, then a model the user already has (by the name its tool uses, sized from its
+    files), then the catalog, then a size."""
+    p = Path(arg).expanduser()
+    if p.suffix.lower() == ".gguf" and p.is_file():
+        return _from_gguf(p)
+    if p.is_dir() and (p / "config.json").is_file():
+        return _from_hf_dir(catalog, p)
+    if p.suffix.lower() == ".gguf" and p.is_dir():
+        raise InputError(f"--model: {arg!r} is a folder, not a .gguf file")
+    local = _from_local(catalog, arg)
+    if local is not None:
+        return local
     spec = catalog.find_model(arg)
     if spec:
         return ModelRef(spec=spec, label=spec.id)
     m = _SIZE.match(arg.strip())
     if m:
         return _from_size(catalog, float(m.group(1)))
-    p = Path(arg).expanduser()
-    if p.suffix.lower() == ".gguf" and p.is_file():
-        return _from_gguf(p)
-    if p.is_dir() and (p / "config.json").is_file():
-        return _from_hf_dir(catalog, p)
     if p.suffix.lower() == ".gguf" or "/" in arg and not p.exists() and arg.count("/") != 1:
         raise InputError(f"--model: {arg!r}: no such file")
-    known = ", ".join(x.id for x in catalog.models[:8])
+    close = catalog.similar_models(arg)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
     raise InputError(
-        f"--model: {arg!r} is not a known model ({known}, ...; see `pickrt knowledge models`), "
-        "a size like 8b or 70b, nor a .gguf file or a Hugging Face model folder with config.json"
+        f"--model: {arg!r} is not a known model, a local one (Hugging Face cache, Ollama, LM Studio), a size like "
+        f"8b or 70b, a .gguf file nor a Hugging Face model folder with config.json; {hint}"
+        "`pickrt knowledge models` lists the names"
     )
+
+
+def _from_local(catalog: Catalog, arg: str) -> Optional[ModelRef]:
+    """A model in the Hugging Face cache, the Ollama store or LM Studio's folder (probes/local_models)."""
+    if _SIZE.match(arg.strip()) or not arg.strip():
+        return None
+    from pickrt.probes.local_models import find_local
+
+    hit = find_local(arg)
+    if hit is None or (hit.tool == "huggingface" and not hit.complete):
+        return None  # a snapshot without weights sizes nothing: the catalog does better
+    ref = _from_gguf(hit.path) if hit.path.suffix == ".gguf" or hit.tool == "ollama" else _from_hf_dir(catalog, hit.path)
+    known = catalog.find_model(hit.name)
+    update = {"id": hit.name}
+    if known is not None:  # what a header does not say: modalities, active params, checkpoints
+        update.update(modalities=known.modalities, multimodal=known.multimodal, active_params_b=known.active_params_b,
+                      hf_repo=known.hf_repo, checkpoints=known.checkpoints, ollama_tag=known.ollama_tag,
+                      gguf_repo=known.gguf_repo, mlx_repo=known.mlx_repo, max_context=ref.spec.max_context or known.max_context)
+    ref.spec = ref.spec.model_copy(update=update)
+    ref.label = hit.name
+    ref.note = f"{hit.tool} ({hit.path}): " + ref.note
+    return ref
 
 
 def _from_size(catalog: Catalog, params_b: float) -> ModelRef:
     if not 0.1 <= params_b <= 5000:
         raise InputError(f"--model: a size must be between 0.1b and 5000b, not {params_b:g}b")
-    dense = [m for m in catalog.models if (m.active_params_b or m.params_b) == m.params_b and not m.kv_lora_rank and not m.sliding_window]
+    dense = [m for m in catalog.models if (m.active_params_b or m.params_b) == m.params_b and not m.kv_lora_rank and not m.sliding_window and not m.layout]
     ref = min(dense, key=lambda m: abs(m.params_b - params_b) / m.params_b)
     spec = ref.model_copy(update={"id": f"{params_b:g}b", "aliases": [], "params_b": params_b, "active_params_b": params_b,
                                   "hf_repo": None, "ollama_tag": None, "gguf_repo": None, "mlx_repo": None,

@@ -391,6 +391,8 @@ def parse_csv(text: str, fields: Optional[list[str]] = None) -> list[GPU]:
     for row in rows:
         values = dict(zip(keys, row))
         name = _name(values.get("name") or values.get("gpu_name"))
+        if not has_header and len(row) < len(keys) and (len(row) < 2 or _gib(values.get("memory.total"), "MiB") is None):
+            continue  # without a header, a row needs every column or a memory size that parses: not junk text
         gpus.append(GPU(
             vendor="nvidia",
             name=name,

@@ -247,7 +247,19 @@ def probe_cim_video(timeout: float) -> ProbeResult:
 # plans
 # ---------------------------------------------------------------------------------------------
 
-def _cluster_tasks(t: float) -> dict[str, Task]:
+CLUSTER_PROBES = ("kubectl-nodes", "ray-status", "scontrol-show-node", "sinfo")
+"""Probes that may contact another machine (a Kubernetes API server, a Ray head, slurmctld):
+run only when asked (``--cluster``), never on a plain detection."""
+
+
+def _not_asked(name: str) -> Task:
+    return lambda: ProbeResult(name, "missing", detail="not run: cluster tools may contact remote hosts; "
+                                                       "pass --cluster to ask them")
+
+
+def _cluster_tasks(t: float, cluster: bool = False) -> dict[str, Task]:
+    if not cluster:
+        return {name: _not_asked(name) for name in CLUSTER_PROBES}
     return {
         "kubectl-nodes": lambda: probe_kubectl(t),
         "ray-status": lambda: probe_ray(t),
@@ -265,8 +277,12 @@ def _nvidia_tasks(t: float) -> dict[str, Task]:
     }
 
 
-def plan(timeout: float = 2.0, system: Optional[str] = None) -> dict[str, Task]:
-    """The probes for this OS (``system``: 'linux', 'darwin', 'win32'; default: this one)."""
+def plan(timeout: float = 2.0, system: Optional[str] = None, *, cluster: bool = False) -> dict[str, Task]:
+    """The probes for this OS (``system``: 'linux', 'darwin', 'win32'; default: this one).
+
+    Cluster tools (kubectl, ray, scontrol, sinfo) run only with ``cluster``: they talk to other
+    machines. Every other probe stays on this machine.
+    """
     t = timeout
     system = system or platform_name()
     tasks: dict[str, Task] = {"uname": probe_uname}
@@ -284,7 +300,7 @@ def plan(timeout: float = 2.0, system: Optional[str] = None) -> dict[str, Task]:
             "xpu-smi-discovery": lambda: run_command("xpu-smi-discovery", ["xpu-smi", "discovery"], t),
             "sycl-ls": lambda: run_command("sycl-ls", ["sycl-ls"], t),
             "nv_tegra_release": lambda: read_file("nv_tegra_release", "/etc/nv_tegra_release"),
-            **_cluster_tasks(t),
+            **_cluster_tasks(t, cluster),
         })
     elif system == "darwin":
         tasks.update({
@@ -296,7 +312,7 @@ def plan(timeout: float = 2.0, system: Optional[str] = None) -> dict[str, Task]:
                 "system_profiler-SPHardwareDataType", ["system_profiler", "SPHardwareDataType", "-json"], t),
             "system_profiler-SPDisplaysDataType": lambda: run_command(
                 "system_profiler-SPDisplaysDataType", ["system_profiler", "SPDisplaysDataType", "-json"], t),
-            **_cluster_tasks(t),
+            **_cluster_tasks(t, cluster),
         })
     elif system == "win32":
         tasks.update({
@@ -311,14 +327,15 @@ def plan(timeout: float = 2.0, system: Optional[str] = None) -> dict[str, Task]:
     return tasks
 
 
-def collect(timeout: float = 2.0, *, tasks: Optional[dict[str, Task]] = None, nvml: bool = True) -> dict[str, ProbeResult]:
+def collect(timeout: float = 2.0, *, tasks: Optional[dict[str, Task]] = None, nvml: bool = True,
+            cluster: bool = False) -> dict[str, ProbeResult]:
     """Run the probes for this OS concurrently; return within about ``timeout + 0.5`` s.
 
     When ``CUDA_VISIBLE_DEVICES`` is set, a ``cuda-visible-devices`` result carries its value so
     that the profile (and a recording) shows only the NVIDIA GPUs this process may use.
     """
     deadline = time.monotonic() + timeout + 0.4
-    tasks = dict(tasks if tasks is not None else plan(timeout))
+    tasks = dict(tasks if tasks is not None else plan(timeout, cluster=cluster))
     results: dict[str, ProbeResult] = {}
 
     # NVML runs in-process and cannot be killed: a daemon thread that is abandoned if it hangs.

@@ -28,27 +28,27 @@ def load_dir(path: PathLike) -> dict[str, ProbeResult]:
     recorded. A folder that does not exist gives an all-missing result (the caller decides whether
     that is an error).
     """
+    from pickrt.probes.files import MANIFEST_LIMIT, REPLAY_LIMIT, FileRejected, read_regular
+
     root = Path(path)
-    manifest: dict[str, dict] = {}
-    try:
-        raw = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(raw, dict):
-            manifest = {k: v for k, v in raw.items() if isinstance(v, dict)}
-    except (OSError, ValueError):
-        pass
+    manifest = _manifest(root, MANIFEST_LIMIT)
     results: dict[str, ProbeResult] = {}
     for name, filename in ALL_FILES.items():
         file = root / filename
-        if file.is_file():
+        if os.path.lexists(file):
             try:
-                text = file.read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                results[name] = ProbeResult(name, "error", detail=f"{filename}: {exc.strerror or exc}")
+                text = read_regular(file, REPLAY_LIMIT).decode("utf-8", errors="replace")
+            except FileNotFoundError:
+                text = None  # a dangling link: as if absent
+            except (OSError, FileRejected) as exc:
+                from pickrt.probes.files import reason
+
+                results[name] = ProbeResult(name, "error", detail=f"{filename}: {reason(exc)}")
                 continue
-            recorded = manifest.get(name, {})
-            detail = recorded.get("detail") if isinstance(recorded.get("detail"), str) else None
-            results[name] = ProbeResult(name, "ok", text, detail=detail or f"replayed {filename}")
-            continue
+            if text is not None:
+                detail = manifest.get(name, {}).get("detail")
+                results[name] = ProbeResult(name, "ok", text, detail=detail or f"replayed {filename}")
+                continue
         recorded = manifest.get(name)
         if recorded and recorded.get("status") in STATUSES and recorded.get("status") != "ok":
             results[name] = ProbeResult(name, recorded["status"], detail=recorded.get("detail"))
@@ -57,57 +57,160 @@ def load_dir(path: PathLike) -> dict[str, ProbeResult]:
     return results
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``target`` (mode 0666 less the umask), then rename it."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover
-        raise FileExistsError(f"cannot create a temporary file beside {target}")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+MAX_DETAIL = 300
+"""Characters of a probe's detail kept from a manifest."""
 
 
-def record_dir(results: Mapping[str, ProbeResult], path: PathLike) -> list[Path]:
-    """Write each ``ok`` probe's raw output under its replay file name in ``path`` (created if
-    needed), each file atomically, plus ``probes.json``. Replay files from an earlier recording
-    that this one did not produce are removed, so the folder always describes one run.
-    Returns the files written. Raises OSError when the folder cannot be written.
+def _manifest(root: Path, limit: int) -> dict[str, dict]:
+    """``probes.json`` as {probe name: {"status": str, "detail": str | None}}; odd entries dropped.
+
+    Only known probe names, known statuses and string details (cut to ``MAX_DETAIL``) are kept:
+    anything else in the file (numbers, lists, deep nesting) is ignored, never passed on.
     """
-    root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    manifest: dict[str, dict] = {}
-    for name, res in results.items():
-        filename = ALL_FILES.get(name)
-        manifest[name] = {"status": res.status, "detail": res.detail}
-        if filename is None or res.status != "ok":
+    from pickrt.probes.files import FileRejected, read_regular
+
+    try:
+        raw = json.loads(read_regular(root / MANIFEST, limit))
+    except (OSError, ValueError, FileRejected, RecursionError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, dict] = {}
+    for name, entry in raw.items():
+        if name not in ALL_FILES or not isinstance(entry, dict):
             continue
-        target = root / filename
-        _write_atomic(target, (res.text or "").encode("utf-8"))
-        written.append(target)
-    keep = {p.name for p in written}
-    for filename in ALL_FILES.values():
-        stale = root / filename
-        if filename not in keep and stale.is_file():
-            stale.unlink()
-    _write_atomic(root / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    return written
+        status = entry.get("status")
+        detail = entry.get("detail")
+        out[name] = {
+            "status": status if isinstance(status, str) and status in STATUSES else None,
+            "detail": detail[:MAX_DETAIL] if isinstance(detail, str) else None,
+        }
+    return out
 
 
-__all__ = ["MANIFEST", "load_dir", "record_dir", "EXTRA_FILES", "PROBE_FILES"]
+MARKER = ".pickrt-recording"
+"""The file that makes a folder a pickrt recording (``--record`` replaces only such folders)."""
+MARKER_TEXT = "pickrt recording: replay with `pickrt detect --replay DIR`; safe to replace with --record\n"
+
+
+class RecordError(Exception):
+    """``--record`` cannot (or will not) write the folder: one line saying why."""
+
+
+def is_recording(root: Path) -> bool:
+    """A pickrt recording: has the marker, or (older recordings) ``probes.json`` and only replay files."""
+    if (root / MARKER).is_file():
+        return True
+    try:
+        names = set(os.listdir(root))
+    except OSError:
+        return False
+    return MANIFEST in names and names <= set(ALL_FILES.values()) | {MANIFEST}
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange)
+    return rc == 0
+
+
+def record_dir(results: Mapping[str, ProbeResult], path: PathLike, *, redact: bool = True) -> list[Path]:
+    """Write each ``ok`` probe's raw output under its replay file name, plus ``probes.json`` and the
+    marker, as one folder ``path``: written whole into a temporary sibling, then put in place.
+
+    - ``path`` absent or an empty folder: created; a pickrt recording: replaced as a whole (a kill at
+      any moment leaves either the old recording or the new one, never a mix); anything else (a
+      file, a folder with other files): refused with RecordError, nothing touched.
+    - ``redact`` (default): serials, UUIDs, addresses, host and user names and the processes on
+      the GPUs are replaced first (see :mod:`pickrt.probes.redact`).
+    Returns the files written (under ``path``). Raises RecordError.
+    """
+    import shutil
+
+    root = Path(path)
+    if os.path.lexists(root):
+        if root.is_symlink():
+            raise RecordError(f"{root} is a symbolic link: give the folder itself (new, empty, or an earlier recording)")
+        if not root.is_dir():
+            raise RecordError(f"{root} exists and is not a folder: give a new or empty folder, or an earlier recording")
+        try:
+            entries = os.listdir(root)
+        except OSError as e:
+            raise RecordError(f"{root}: cannot read the folder ({e.strerror})") from None
+        if entries and not is_recording(root):
+            raise RecordError(f"{root} is not empty and not a pickrt recording ({len(entries)} entries, no {MARKER}): "
+                              "give a new or empty folder")
+    parent = root.parent if str(root.parent) else Path(".")
+    if not parent.is_dir():
+        raise RecordError(f"{parent}: no such folder")
+    redactor = None
+    if redact:
+        from pickrt.probes.redact import Redactor
+
+        redactor = Redactor()
+    tmp = parent / f".{root.name}.pickrt-{secrets.token_hex(4)}.tmp"
+    old: Path | None = None
+    try:
+        os.mkdir(tmp, 0o777)
+        written: list[str] = []
+        manifest: dict[str, dict] = {}
+        for name, res in results.items():
+            filename = ALL_FILES.get(name)
+            detail = res.detail
+            if redactor is not None and isinstance(detail, str):
+                detail = redactor.text(detail)
+            manifest[name] = {"status": res.status, "detail": detail}
+            if filename is None or res.status != "ok":
+                continue
+            text = res.text or ""
+            if redactor is not None:
+                text = redactor.text(text, name)
+            _write_file(tmp / filename, text.encode("utf-8"))
+            written.append(filename)
+        _write_file(tmp / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+        _write_file(tmp / MARKER, (MARKER_TEXT + ("redacted: yes\n" if redact else "redacted: no\n")).encode())
+        if os.path.isdir(root) and os.listdir(root):
+            if not _exchange(tmp, root):
+                old = parent / f".{root.name}.pickrt-{secrets.token_hex(4)}.old"
+                os.rename(root, old)
+                os.rename(tmp, root)
+            else:
+                old = tmp  # the earlier recording now sits in the temporary name
+            tmp = None  # type: ignore[assignment]
+        else:
+            if os.path.isdir(root):
+                os.rmdir(root)  # empty: replaced by the new folder
+            os.rename(tmp, root)
+            tmp = None  # type: ignore[assignment]
+    except OSError as e:
+        raise RecordError(f"{root}: cannot write the recording ({e.strerror or e}); nothing was changed") from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return [root / f for f in written]
+
+
+__all__ = ["MANIFEST", "MARKER", "RecordError", "is_recording", "load_dir", "record_dir", "EXTRA_FILES", "PROBE_FILES"]

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
@@ -116,6 +117,86 @@ def _decode(data: Optional[bytes]) -> str:
     return data[:MAX_OUTPUT].decode("utf-8", errors="replace")
 
 
+def _pump(pipe, buf: bytearray, cap: int, flood: threading.Event, done: threading.Event) -> None:
+    """Copy ``pipe`` into ``buf`` in chunks, never more than ``cap`` bytes; set ``flood`` past it."""
+    try:
+        fd = pipe.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            room = cap - len(buf)
+            if len(chunk) > room:
+                buf += chunk[:room]
+                flood.set()
+                break
+            buf += chunk
+    except (OSError, ValueError):
+        pass
+    finally:
+        done.set()
+
+
+def read_capped(proc: subprocess.Popen, timeout: float, cap: int = MAX_OUTPUT,
+                 grace: float = 0.2) -> tuple[bytes, bytes, str]:
+    """Read both pipes of ``proc`` incrementally, at most ``cap`` bytes each, for ``timeout`` s.
+
+    Returns (stdout, stderr, outcome) with outcome ``done``, ``timeout`` or ``flood``. On timeout
+    or flood the whole process group is killed at once. When the tool itself has exited but a
+    grandchild still holds its pipes, the group is killed after ``grace`` s and what was read is
+    the answer. Reader threads are daemons: one blocked on a pipe held by a process outside the
+    group is abandoned, never waited for.
+    """
+    deadline = time.monotonic() + timeout
+    flood = threading.Event()
+    bufs = (bytearray(), bytearray())
+    dones = (threading.Event(), threading.Event())
+    for pipe, buf, done in zip((proc.stdout, proc.stderr), bufs, dones):
+        if pipe is None:
+            done.set()
+            continue
+        threading.Thread(target=_pump, args=(pipe, buf, cap, flood, done), daemon=True,
+                         name="pickrt-pipe").start()
+    outcome = "done"
+    exited_at: Optional[float] = None
+    while True:
+        if flood.is_set():
+            outcome = "flood"
+            break
+        if all(d.is_set() for d in dones):
+            break
+        now = time.monotonic()
+        if now >= deadline:
+            outcome = "timeout"
+            break
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+        if exited_at is not None and now - exited_at >= grace:
+            break  # the tool is gone; a grandchild keeps its pipes open
+        flood.wait(min(0.02, max(0.0, deadline - now)))
+    if outcome == "done" and exited_at is None:
+        try:  # both pipes closed: let the tool exit on its own before the group is ended
+            proc.wait(timeout=max(0.01, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            outcome = "timeout"
+    _kill_group(proc)  # the tool if still running, and whatever it left behind in its group
+    for done in dones:
+        done.wait(0.1)
+    try:
+        proc.wait(timeout=0.5)
+    except (subprocess.TimeoutExpired, OSError):  # pragma: no cover - unkillable
+        pass
+    if all(d.is_set() for d in dones):
+        for pipe in (proc.stdout, proc.stderr):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+    # copies taken now: an abandoned reader can no longer change what we return
+    return bytes(bufs[0]), bytes(bufs[1]), outcome
+
+
 def run_command(
     name: str,
     argv: Sequence[str],
@@ -159,25 +240,13 @@ def run_command(
         return ProbeResult(name, "error", detail=f"{argv[0]}: permission denied ({exc.strerror})")
     except OSError as exc:
         return ProbeResult(name, "error", detail=f"{argv[0]}: {exc.strerror or exc}")
-    try:
-        out, err = proc.communicate(timeout=max(0.01, timeout))
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        try:
-            proc.communicate(timeout=0.3)
-        except (subprocess.TimeoutExpired, ValueError, OSError):
-            # a grandchild outside the group still holds the pipes: stop reading them
-            for pipe in (proc.stdout, proc.stderr):
-                try:
-                    if pipe:
-                        pipe.close()
-                except OSError:
-                    pass
+    out, err, outcome = read_capped(proc, max(0.01, timeout))
+    if outcome == "timeout":
         return ProbeResult(name, "timeout", detail=f"{argv[0]} did not answer within {timeout:g} s (killed)",
                            seconds=round(time.monotonic() - start, 3))
-    except Exception as exc:  # pragma: no cover - defensive
-        _kill_group(proc)
-        return ProbeResult(name, "error", detail=f"{argv[0]}: {exc}")
+    if outcome == "flood":
+        return ProbeResult(name, "error", detail=f"{argv[0]} printed more than {MAX_OUTPUT // (1024 * 1024)} MiB "
+                                                 "(stopped and killed)", seconds=round(time.monotonic() - start, 3))
     elapsed = round(time.monotonic() - start, 3)
     stdout, stderr = _decode(out), _decode(err)
     rc = proc.returncode
@@ -198,13 +267,21 @@ def run_command(
 
 
 def read_file(name: str, path: str, *, limit: int = MAX_OUTPUT) -> ProbeResult:
-    """Read a text file: absent -> ``missing``; unreadable -> ``error``."""
+    """Read a text file (its first ``limit`` bytes): absent -> ``missing``; not a regular file
+    (a FIFO, a device) or unreadable -> ``error``. Never blocks on a FIFO."""
+    from pickrt.probes.files import FileRejected, open_regular
+
     start = time.monotonic()
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit)
+        fd = open_regular(path)
+        try:
+            data = _read_up_to(fd, limit)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return ProbeResult(name, "missing", detail=f"{path} does not exist")
+    except FileRejected as exc:
+        return ProbeResult(name, "error", detail=f"{path}: {exc}")
     except IsADirectoryError:
         return ProbeResult(name, "error", detail=f"{path} is a directory")
     except PermissionError:
@@ -213,6 +290,17 @@ def read_file(name: str, path: str, *, limit: int = MAX_OUTPUT) -> ProbeResult:
         return ProbeResult(name, "error", detail=f"{path}: {exc.strerror or exc}")
     return ProbeResult(name, "ok", data.decode("utf-8", errors="replace"), detail=path,
                        seconds=round(time.monotonic() - start, 3))
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    chunks, got = [], 0
+    while got < limit:
+        chunk = os.read(fd, min(1024 * 1024, limit - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def platform_name() -> str:

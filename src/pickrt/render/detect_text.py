@@ -67,7 +67,7 @@ def render(profile: Profile) -> str:
 
     if profile.apple is not None:
         a = profile.apple
-        chip = a.chip or "Apple Silicon (chip unknown)"
+        chip = a.chip or "Apple Silicon (chip unknown" + (f", {a.machine_model})" if getattr(a, "machine_model", None) else ")")
         if a.gpu_cores:
             chip += f", {a.gpu_cores}-core GPU"
         extra = []
