@@ -15,7 +15,7 @@ from pickrt import __version__
 from pickrt import bounds as _B
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError, NoRuntimeError
 
-SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge")
+SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge", "plan", "bench")
 TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
 GOALS = ("easy", "throughput", "latency")
 NEEDS = ("gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag")
@@ -169,7 +169,7 @@ def _advise_parser() -> argparse.ArgumentParser:
         prog="pickrt",
         description="Pick a local LLM inference runtime for this hardware and workload. Without --json on a "
                     "terminal, starts the wizard; piped, prints the advice as text.",
-        epilog="Commands: pickrt detect | guide | doctor | knowledge (each has --help). "
+        epilog="Commands: pickrt detect | guide | doctor | knowledge | plan | bench (each has --help). "
                "Exit codes: 0 advice printed, 2 bad input, 3 no runtime can serve this workload here.",
     )
     p.add_argument("--version", action="version", version=f"pickrt {__version__}")
@@ -272,6 +272,13 @@ def local_findings(catalog) -> Optional[dict]:
     return {"installed": installed_slugs(rep), "running": running_slugs(rep)}
 
 
+def _measured() -> Optional[dict]:
+    """Speeds saved by `pickrt bench --save` (host mode only); never breaks the advice."""
+    from pickrt.measured_store import load
+
+    return load()
+
+
 # ---- pickrt [--json] --------------------------------------------------------------------------
 
 
@@ -298,7 +305,8 @@ def _cmd_advise(argv: list[str]) -> int:
         prof = retarget_os(prof, a.os)[0]
     from pickrt.engine.advise import advise
 
-    adv = advise(prof, wl, catalog, local=local_findings(catalog) if here else None)
+    adv = advise(prof, wl, catalog, local=local_findings(catalog) if here else None,
+                 measured=_measured() if here else None)
     if a.json:
         from pickrt.render.json_out import dumps
 
@@ -446,6 +454,19 @@ def _cmd_knowledge(argv: list[str]) -> int:
     return knowledge_cmd.run(a)
 
 
-_SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge}
+def _cmd_plan(argv: list[str]) -> int:
+    from pickrt.cli_plan import cmd_plan
+
+    return cmd_plan(argv, sys.modules[__name__])
+
+
+def _cmd_bench(argv: list[str]) -> int:
+    from pickrt.cli_plan import cmd_bench
+
+    return cmd_bench(argv, sys.modules[__name__])
+
+
+_SUB = {"detect": _cmd_detect, "guide": _cmd_guide, "doctor": _cmd_doctor, "knowledge": _cmd_knowledge,
+        "plan": _cmd_plan, "bench": _cmd_bench}
 
 __all__ = ["main"]

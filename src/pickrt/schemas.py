@@ -12,6 +12,7 @@ from pathlib import Path
 def schemas() -> dict[str, dict]:
     from pickrt.advice import Advice
     from pickrt.catalog.models import AppleFile, GpuFile, ModelFile, QuantFile, RuleFile, Runtime, SpeedFile
+    from pickrt.plan_doc import Plan
     from pickrt.profile import Profile
 
     return {
@@ -24,6 +25,7 @@ def schemas() -> dict[str, dict]:
         "speed.schema.json": SpeedFile.model_json_schema(),
         "profile.schema.json": Profile.model_json_schema(),
         "advice.schema.json": Advice.model_json_schema(),
+        "plan.schema.json": Plan.model_json_schema(),
     }
 
 

@@ -72,8 +72,19 @@ class Eval:
         return [self.kinds.get(r, "rule") for r in reasons]
 
 
-def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
-    """``local``: what doctor found here ({"installed": set, "running": set}); host mode only."""
+def advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None,
+           measured: Optional[dict] = None) -> Advice:
+    """``local``: what doctor found here ({"installed": set, "running": set}); host mode only.
+    ``measured``: speeds saved by ``pickrt bench --save`` (engine/measured.py); they replace estimates."""
+    adv = _advise(profile, wl, catalog, local=local)
+    if measured:
+        from pickrt.engine.measured import apply
+
+        apply(adv, view(profile, catalog), wl, measured)
+    return adv
+
+
+def _advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = None) -> Advice:
     hw = view(profile, catalog)
     warnings: list[str] = []
     wl = _within_window(wl, warnings)

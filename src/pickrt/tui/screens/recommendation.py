@@ -49,6 +49,7 @@ class RecommendationScreen(Screen):
         Binding("g", "guide", "Guide"),
         Binding("j", "json", "JSON"),
         Binding("m", "memory", "Memory math"),
+        Binding("p", "plan", "What would it take?", show=False),
         Binding("escape", "back", "Back"),
         Binding("enter", "guide", "Guide", show=False),
         Binding("down", "scroll('down')", show=False),
@@ -170,6 +171,11 @@ class RecommendationScreen(Screen):
         from pickrt.tui.screens.advice_json import JsonScreen
 
         self.app.push_screen(JsonScreen(self.advice))
+
+    def action_plan(self) -> None:
+        from pickrt.tui.screens.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
 
     def action_memory(self) -> None:
         d = self.query_one("#fit-detail", Static)
