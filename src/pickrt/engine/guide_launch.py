@@ -81,7 +81,7 @@ def launch_for(
     rt: Runtime, adv: Advice, wl: Workload, catalog: Catalog, os_: str, backend: str | None, *, recommended: bool
 ) -> Launch:
     from pickrt.engine.guide_bind import LOCAL, bind_facts
-    from pickrt.render.commands import fill, model_values
+    from pickrt.engine.commands import fill, model_values
 
     if rt.kind == "bridge":
         vals = model_values(rt, None, catalog)
@@ -272,7 +272,7 @@ def _starts_server(rt: Runtime, line: str) -> bool:
 
 def _request_model(rt: Runtime, vals: dict[str, str]) -> str:
     """The "model" field a request names: the model argument of the serve (else the download) command."""
-    from pickrt.render.commands import fill
+    from pickrt.engine.commands import fill
 
     for tpl in (rt.serve or "", rt.get_model or ""):
         for tok in tpl.split():

@@ -17,7 +17,7 @@ from pickrt.engine.guide_bind import LOCAL, bind_facts
 from pickrt.engine.guide_launch import Launch, launch_for
 from pickrt.engine.hardware import HwView, view
 from pickrt.errors import NoRuntimeError
-from pickrt.render.commands import endpoint_for
+from pickrt.engine.commands import endpoint_for
 
 if TYPE_CHECKING:
     from pickrt.advice import Advice
@@ -311,7 +311,7 @@ def _nvidia(cmd: str) -> bool:
 
 def _docker(rt: Runtime, os_: str, backend: str | None, vals: dict[str, str]) -> tuple[list[str], bool]:
     """The container commands that suit this OS and accelerator, filled in."""
-    from pickrt.render.commands import fill
+    from pickrt.engine.commands import fill
 
     steps = [s.run for s in rt.install.get("docker", []) if s.run]
     if os_ == "macos":
@@ -341,7 +341,7 @@ def _bind(rt: Runtime, launch: Launch) -> Bind:
 
 
 def _companion(rt: Runtime, adv: Advice, catalog: Catalog, os_: str, wl: Workload) -> Companion | None:
-    from pickrt.render.commands import serve_line
+    from pickrt.engine.commands import serve_line
 
     comps = [catalog.runtimes[c.runtime] for c in adv.companions if c.runtime in catalog.runtimes]
     if not comps:
