@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from pickrt.catalog import load_catalog
 from pickrt.catalog.models import Runtime
 from pickrt.cli import main
-from pickrt.render.commands import endpoint_for
+from pickrt.engine.commands import endpoint_for
 
 GOLDEN = Path(__file__).parent / "golden"
 PLACEHOLDER = re.compile(r"\{[a-z][a-z0-9_]*\}")
