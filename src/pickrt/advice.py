@@ -12,10 +12,11 @@ from pickrt.profile import Profile
 
 SCHEMA_VERSION = 1
 
-ReasonKind = Literal["gate", "fit", "lifecycle", "rule", "local", "asked", "pick", "rank"]
+ReasonKind = Literal["gate", "fit", "lifecycle", "rule", "local", "asked", "pick", "rank", "tradeoff"]
 """gate: a hardware/OS/format fact; fit: memory; lifecycle: the project's state (archived, superseded);
 rule: a catalog rule's judgment; local: what is installed or running here; asked: you named it with --runtime; pick: pickrt's own pick when
-another runtime was asked for; rank: ranked below the recommendation."""
+another runtime was asked for; rank: ranked below the recommendation; tradeoff: an alternative's own trade-off
+against the pick (engine/whynot.py)."""
 
 
 class _Model(BaseModel):

@@ -161,7 +161,7 @@ def _advise(profile, wl: Workload, catalog: Catalog, *, local: Optional[dict] = 
             e.kinds.setdefault(reasons[0], "pick")
         if rec_eval is not None and not (wl.runtime and e is top_pick):
             reasons.insert(0, _tradeoff(e, rec_eval))
-            e.kinds.setdefault(reasons[0], "rank")
+            e.kinds.setdefault(reasons[0], "tradeoff")
         elif not reasons:
             reasons.append(e.rt.summary)
         reasons = _dedupe(reasons)
