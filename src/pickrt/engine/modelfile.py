@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from pickrt.catalog.models import ModelSpec
 from pickrt.engine.kvcache import layout_from_config, layout_from_gguf, layout_to_data
-from pickrt.engine.workload import ModelRef
+from pickrt.engine.model_ref import ModelRef
 from pickrt.errors import InputError
 
 GIB = 1024**3

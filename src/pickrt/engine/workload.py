@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,25 +11,14 @@ from pickrt.catalog import Catalog
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pickrt.catalog.models import ModelSpec, QuantSpec
+    from pickrt.catalog.models import QuantSpec
+from pickrt.engine.model_ref import ModelRef
 from pickrt.errors import InputError
 
 TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
 GOALS = ("easy", "throughput", "latency")
 NEEDS = ("gui", "single-file", "openai-api", "multimodal", "hf-hub", "kubernetes", "chat-ui", "rag")
 FORMATS = ("any", "gguf", "exl2", "exl3", "awq", "gptq", "fp8", "nvfp4", "mxfp4", "mlx", "bf16")
-
-
-@dataclass
-class ModelRef:
-    """A model to size: from the catalog, a size, a .gguf header or a Hugging Face folder."""
-
-    spec: ModelSpec
-    label: str
-    exact: bool = True
-    file_gb: Optional[float] = None
-    file_quant: Optional[str] = None
-    note: str = ""
 
 
 @dataclass
