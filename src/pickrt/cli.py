@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 from pickrt import __version__
 from pickrt import bounds as _B
 from pickrt.errors import EXIT_BAD_INPUT, EXIT_NO_RUNTIME, EXIT_OK, InputError, NoRuntimeError
+from pickrt.local_findings import local_findings
 
 SUBCOMMANDS = ("detect", "guide", "doctor", "knowledge", "plan", "bench")
 TRAFFIC = ("chat", "diverse", "shared-prefix", "structured", "agent-loop", "batch")
@@ -255,21 +256,6 @@ def _workload(a: argparse.Namespace, catalog):
 
     return build_workload(catalog, traffic=a.traffic, users=a.users, quant=a.quant, model=a.model, context=a.context,
                           goal=a.goal, needs=a.need, runtime=a.runtime)
-
-
-def local_findings(catalog) -> Optional[dict]:
-    """What doctor sees here, for host-mode advice (never for what-if hardware)."""
-    if os.environ.get("PICKRT_NO_DOCTOR"):
-        return None
-    try:
-        from pickrt.doctor.report import installed_slugs, run_doctor, running_slugs
-    except ImportError:
-        return None
-    try:
-        rep = run_doctor(catalog, timeout=0.3, quick=True)
-    except Exception:  # doctor is advisory: never let it break the advice
-        return None
-    return {"installed": installed_slugs(rep), "running": running_slugs(rep)}
 
 
 def _measured() -> Optional[dict]:

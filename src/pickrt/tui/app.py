@@ -38,7 +38,7 @@ def _default_detect(catalog) -> tuple[Profile, Optional[dict]]:
     profile = detect_host(timeout=2.0)
     local = None
     try:
-        from pickrt.cli import local_findings
+        from pickrt.local_findings import local_findings
 
         local = local_findings(catalog)
     except Exception:  # doctor is advisory
